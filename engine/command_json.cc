@@ -1,0 +1,118 @@
+#include "engine/command_json.h"
+
+#include <fmt/format.h>
+#include <flatbuffers/idl.h>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include "commands_bfbs_generated.h"
+#include "events_bfbs_generated.h"
+
+namespace ledger {
+
+namespace {
+
+std::unique_ptr<flatbuffers::Parser> MakeParser(const uint8_t* bfbs, size_t size, const char* root) {
+  flatbuffers::IDLOptions opts;
+  opts.strict_json = true;
+  opts.indent_step = -1;
+  opts.output_default_scalars_in_json = true;
+  auto p = std::make_unique<flatbuffers::Parser>(opts);
+  if (!p->Deserialize(bfbs, size) || !p->SetRootType(root)) {
+    // The schema is compiled in; failing here is a build defect.
+    fmt::print(stderr, "fatal: embedded schema for {} does not load: {}\n", root, p->error_);
+    std::abort();
+  }
+  return p;
+}
+
+// "1: 206: error: unknown field: bogus" -> "unknown field: bogus (line 1, column 206)"
+std::string TidyParserError(const std::string& e) {
+  const auto pos = e.find("error: ");
+  if (pos == std::string::npos) return e;
+  std::string what = e.substr(pos + 7);
+  while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+  int line = 0, col = 0;
+  if (std::sscanf(e.c_str(), "%d: %d", &line, &col) == 2) {
+    return fmt::format("{} (line {}, column {})", what, line, col);
+  }
+  return what;
+}
+
+}  // namespace
+
+std::string JsonQuote(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+
+CommandCodec::CommandCodec()
+    : parser_(MakeParser(fb::CommandEnvelopeBinarySchema::data(),
+                         fb::CommandEnvelopeBinarySchema::size(), "CommandEnvelope")) {}
+CommandCodec::~CommandCodec() = default;
+
+Result<ParsedCommand> CommandCodec::ParseEnvelope(std::string_view json) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string text(json);
+  if (!parser_->ParseJson(text.c_str())) {
+    return Status::InvalidArgument("bad command JSON: " + TidyParserError(parser_->error_));
+  }
+  ParsedCommand out;
+  out.bytes.assign(reinterpret_cast<const char*>(parser_->builder_.GetBufferPointer()),
+                   parser_->builder_.GetSize());
+  const auto* env = out.envelope();
+  if (env->command_type() == fb::Command::NONE || env->command() == nullptr) {
+    return Status::InvalidArgument(
+        "bad command JSON: 'command_type' and 'command' are required (e.g. \"command_type\": "
+        "\"FileComplaint\", \"command\": {...})");
+  }
+  if (env->actor()->id() == nullptr || env->actor()->id()->size() == 0) {
+    return Status::InvalidArgument("bad command JSON: actor.id is required");
+  }
+  std::string canonical;
+  flatbuffers::GenerateText(*parser_, out.bytes.data(), &canonical);
+  out.digest.resize(16);
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.digest.data()), 16,
+                     reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(),
+                     nullptr, 0);
+  return out;
+}
+
+Result<ParsedCommand> CommandCodec::ParseBody(fb::Command type, std::string_view body_json,
+                                              const std::string& id, fb::Role role,
+                                              const std::string& actor_id) const {
+  std::string text = "{";
+  if (!id.empty()) text += "\"id\":" + JsonQuote(id) + ",";
+  text += fmt::format("\"actor\":{{\"role\":\"{}\",\"id\":{}}},\"command_type\":\"{}\",\"command\":",
+                      fb::EnumNameRole(role), JsonQuote(actor_id), fb::EnumNameCommand(type));
+  text += body_json;
+  text += "\n}";
+  return ParseEnvelope(text);
+}
+
+std::string CommandCodec::ToJson(const fb::CommandEnvelope& cmd) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  flatbuffers::FlatBufferBuilder fbb;
+  auto t = std::unique_ptr<fb::CommandEnvelopeT>(cmd.UnPack());
+  fbb.Finish(fb::CommandEnvelope::Pack(fbb, t.get()));
+  std::string out;
+  flatbuffers::GenerateText(*parser_, fbb.GetBufferPointer(), &out);
+  return out;
+}
+
+EventJson::EventJson()
+    : parser_(MakeParser(fb::EventBinarySchema::data(), fb::EventBinarySchema::size(), "Event")) {}
+EventJson::~EventJson() = default;
+
+std::string EventJson::Render(std::string_view record) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out;
+  flatbuffers::GenerateText(*parser_, record.data(), &out);
+  return out;
+}
+
+std::string EventJson::RenderPayload(std::string_view record) const {
+  const std::string whole = Render(record);
+  auto j = nlohmann::json::parse(whole, nullptr, false);
+  if (j.is_discarded() || !j.contains("payload")) return "{}";
+  return j["payload"].dump();
+}
+
+}  // namespace ledger

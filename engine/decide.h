@@ -1,0 +1,46 @@
+// The decider: given the current state, a command (or a timer that fell
+// due), the policy and the time, the events that follow, or a refusal that
+// names the case, its state and the command. Pure: no I/O, no clock.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "commands_generated.h"
+#include "engine/policy.h"
+#include "engine/state.h"
+#include "engine/status.h"
+
+namespace ledger {
+
+// One event to be written, before the envelope is filled in.
+struct Draft {
+  bool merchant_stream = false;  // else the case's stream
+  fb::PayloadUnion payload;
+};
+
+// What the service looked up for the decider.
+struct DecideContext {
+  const Policy& policy;
+  TimeMs now = 0;
+  const CaseState* case_state = nullptr;          // the case named by the command, if any
+  const MerchantState* merchant = nullptr;        // its merchant (or the one named)
+  bool transaction_taken = false;                 // FileComplaint: same transaction on file
+  std::string taken_by;                           //   ... by this case
+};
+
+// REQUIRES: cmd.command_type() != NONE. For a FileComplaint, `case_id` is the
+// id the new case gets.
+Result<std::vector<Draft>> Decide(const fb::CommandEnvelope& cmd, const std::string& case_id,
+                                  const DecideContext& ctx);
+
+// The events a due timer produces. Empty when the state no longer implies it.
+std::vector<Draft> DecideTimer(const Timer& timer, const DecideContext& ctx);
+
+// The name of a command type as users write it ("FileComplaint").
+const char* CommandName(fb::Command type);
+// The case or merchant a command is about.
+std::string CommandCaseId(const fb::CommandEnvelope& cmd);
+std::string CommandMerchantId(const fb::CommandEnvelope& cmd);
+
+}  // namespace ledger

@@ -1,0 +1,424 @@
+#include "engine/service.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <queue>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include "events/codec.h"
+#include "builtin_policies.h"
+#include "events/embedded_log.h"
+#include "projections/views.h"
+
+namespace ledger {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The policy a ledger runs under is kept beside its data, so reopening it
+// without naming one keeps the rules it was created with.
+Result<Policy> ResolvePolicy(const LedgerOptions& o) {
+  const fs::path stored = fs::path(o.data_dir) / "policy.json";
+  if (o.policy.empty() && fs::exists(stored)) return LoadPolicy(stored.string());
+  LEDGER_ASSIGN_OR_RETURN(Policy p, LoadPolicy(o.policy.empty() ? "enamad" : o.policy));
+  // Keep the document itself, so a later run needs neither the name nor the file.
+  std::string text;
+  if (o.policy.empty() || o.policy == "enamad" || o.policy == "cfpb") {
+    text = o.policy == "cfpb" ? kCfpbPolicy : kEnamadPolicy;
+  } else {
+    std::ifstream in(o.policy);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  std::ofstream out(stored, std::ios::trunc);
+  out << text;
+  if (!out) return Status::IoError(fmt::format("cannot write {}", stored.string()));
+  return p;
+}
+
+std::string NewCommandId() {
+  uint8_t b[12];
+  randombytes_buf(b, sizeof b);
+  return "cmd-" + HexOf(b, sizeof b);
+}
+
+// A case id that a retry of the same command finds again.
+std::string CaseIdFor(const std::string& command_id) {
+  uint8_t h[8];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(command_id.data()),
+                     command_id.size(), nullptr, 0);
+  return "C-" + HexOf(h, sizeof h).substr(0, 12);
+}
+
+std::string TimerCause(const Timer& t) {
+  return fmt::format("timer/{}/{}/{}/{}/{}", static_cast<int>(t.kind), t.due, t.merchant_id,
+                     t.case_id, t.window);
+}
+
+bool Implied(const Timer& t, const CaseState* c, const MerchantState* m) {
+  std::vector<Timer> all;
+  if (c) all = TimersOf(*c);
+  if (m) {
+    auto more = TimersOf(*m);
+    all.insert(all.end(), more.begin(), more.end());
+  }
+  return std::find(all.begin(), all.end(), t) != all.end();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const Clock& clock) {
+  std::error_code ec;
+  fs::create_directories(options.data_dir, ec);
+  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.data_dir, ec.message()));
+  LEDGER_ASSIGN_OR_RETURN(Policy policy, ResolvePolicy(options));
+  EmbeddedLogOptions lo;
+  lo.partitions = options.partitions;
+  LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedLog::Open((fs::path(options.data_dir) / "log").string(), lo));
+  return Open(std::move(log), (fs::path(options.data_dir) / "views").string(), std::move(policy), clock);
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<EventLog> log,
+                                             const std::string& views_dir, Policy policy,
+                                             const Clock& clock) {
+  LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(views_dir));
+  std::unique_ptr<Ledger> l(new Ledger(std::move(log), std::move(views), std::move(policy), clock));
+  LEDGER_RETURN_IF_ERROR(l->CatchUp().status());
+  return l;
+}
+
+Ledger::Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, Policy policy,
+               const Clock& clock)
+    : log_(std::move(log)),
+      views_(std::move(views)),
+      policy_(std::move(policy)),
+      clock_(clock),
+      projector_(*views_) {}
+
+Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
+                          const std::function<void(uint64_t)>& on_progress) {
+  constexpr size_t kBatch = 2048;
+  Projector projector(views);
+  uint64_t applied = 0;
+  for (PartitionId p = 0; p < log.partitions(); ++p) {
+    LEDGER_ASSIGN_OR_RETURN(Offset next, views.NextOffset(p));
+    LEDGER_ASSIGN_OR_RETURN(Hash32 head, views.ChainHead(p));
+    for (;;) {
+      LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, kBatch));
+      if (records.empty()) break;
+      std::vector<Position> positions;
+      positions.reserve(records.size());
+      for (const auto& r : records) {
+        LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(r.bytes, r.partition, r.offset));
+        if (!std::equal(head.begin(), head.end(), e->prev_hash()->begin())) {
+          return Status::Corruption(fmt::format(
+              "{}: partition {} offset {}: hash chain broken (prev_hash does not match the record before it)",
+              log.Describe(), p, r.offset));
+        }
+        head = HashRecord(r.bytes);
+        Status s = projector.Stage(r.bytes);
+        if (!s.ok()) {
+          return Status(Status::Corruption(fmt::format("partition {} offset {}: {}", p, r.offset, s.message())));
+        }
+        positions.push_back({p, r.offset, head});
+      }
+      LEDGER_RETURN_IF_ERROR(projector.Commit(positions));
+      applied += records.size();
+      next = records.back().offset + 1;
+      if (on_progress) on_progress(applied);
+    }
+  }
+  return applied;
+}
+
+Result<uint64_t> Ledger::CatchUp() {
+  std::lock_guard<std::mutex> lock(mu_);
+  projector_.Discard();
+  return ApplyLog(*log_, *views_);
+}
+
+Result<TimeMs> Ledger::LedgerTime() {
+  LEDGER_ASSIGN_OR_RETURN(auto v, views_->Get(Cf::kMeta, "max_time"));
+  return v ? static_cast<TimeMs>(DecodeU64(*v)) : TimeMs{0};
+}
+
+Status Ledger::StageDrafts(std::vector<Draft>& drafts, const std::string& merchant_id,
+                           const std::string& case_id, const std::string& command_id,
+                           const std::string& causation, const fb::ActorT& actor,
+                           const std::string& digest, TimeMs at,
+                           std::vector<PendingRecord>& out, std::vector<Timer>* new_timers) {
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    fb::EventT e;
+    e.event_id = fmt::format("{}/{}", command_id.empty() ? causation : command_id, i);
+    e.partition_key = merchant_id;
+    if (drafts[i].merchant_stream) {
+      LEDGER_ASSIGN_OR_RETURN(const MerchantState* m, projector_.Merchant(merchant_id));
+      e.stream_id = MerchantStream(merchant_id);
+      e.stream_version = (m ? m->version : 0) + 1;
+    } else {
+      LEDGER_ASSIGN_OR_RETURN(const CaseState* c, projector_.Case(case_id));
+      e.stream_id = CaseStream(case_id);
+      e.stream_version = (c ? c->version : 0) + 1;
+    }
+    e.occurred_at_ms = at;
+    e.command_id = command_id;
+    e.causation_id = causation;
+    e.correlation_id = case_id.empty() ? merchant_id : case_id;
+    e.actor = std::make_unique<fb::ActorT>(actor);
+    e.policy_version = policy_.version;
+    e.schema_version = kSchemaVersion;
+    e.prev_hash.assign(32, 0);
+    e.command_digest.assign(digest.begin(), digest.end());
+    e.payload = std::move(drafts[i].payload);
+    std::string bytes = EncodeEvent(e);
+    LEDGER_RETURN_IF_ERROR(projector_.Stage(bytes, new_timers));
+    out.push_back({merchant_id, std::move(bytes)});
+  }
+  return Status::Ok();
+}
+
+Outcome Ledger::DecideOne(const ParsedCommand& parsed, TimeMs now,
+                          std::vector<PendingRecord>& records) {
+  const fb::CommandEnvelope& cmd = *parsed.envelope();
+  Outcome out;
+  const std::string command_id = cmd.id() && cmd.id()->size() ? cmd.id()->str() : NewCommandId();
+  out.result["command_id"] = command_id;
+  out.result["command"] = CommandName(cmd.command_type());
+
+  auto fail = [&](Status s) {
+    out.status = std::move(s);
+    out.result["error"] = out.status.message();
+    out.result["code"] = CodeName(out.status.code());
+    return out;
+  };
+  auto prior = projector_.CommandResult(command_id);
+  if (!prior.ok()) return fail(prior.status());
+  if (prior.value()) {
+    auto j = nlohmann::json::parse(**prior, nullptr, false);
+    const std::string digest = HexOf(reinterpret_cast<const uint8_t*>(parsed.digest.data()), parsed.digest.size());
+    if (!j.is_object() || j.value("digest", "") != digest) {
+      return fail(Status::Conflict(fmt::format(
+          "command id {} was already used for a different command", command_id)));
+    }
+    out.result = j;
+    out.result["replayed"] = true;
+    return out;
+  }
+
+  std::string case_id = CommandCaseId(cmd);
+  std::string merchant_id = CommandMerchantId(cmd);
+  if (cmd.command_type() == fb::Command::FileComplaint && case_id.empty()) case_id = CaseIdFor(command_id);
+  DecideContext ctx{policy_, now};
+  if (!case_id.empty()) {
+    auto c = projector_.Case(case_id);
+    if (!c.ok()) return fail(c.status());
+    ctx.case_state = c.value();
+    if (ctx.case_state && cmd.command_type() != fb::Command::FileComplaint) {
+      if (!merchant_id.empty() && merchant_id != ctx.case_state->merchant_id) {
+        return fail(Status::InvalidArgument(fmt::format("case {} is not a case against merchant {}",
+                                                        case_id, merchant_id)));
+      }
+      merchant_id = ctx.case_state->merchant_id;
+    }
+  }
+  if (!merchant_id.empty()) {
+    auto m = projector_.Merchant(merchant_id);
+    if (!m.ok()) return fail(m.status());
+    ctx.merchant = m.value();
+  }
+  if (cmd.command_type() == fb::Command::FileComplaint && ctx.merchant) {
+    const auto* f = cmd.command_as_FileComplaint();
+    auto date = ParseTime(f->purchase_date()->string_view());
+    if (date.ok() && f->amount().has_value()) {
+      fb::TransactionT t;
+      t.reference_number = f->reference_number()->str();
+      t.terminal = f->terminal()->str();
+      t.purchase_date_ms = *date;
+      t.amount = *f->amount();
+      auto owner = projector_.TransactionOwner(Projector::TransactionKey(merchant_id, t));
+      if (!owner.ok()) return fail(owner.status());
+      if (owner.value()) {
+        ctx.transaction_taken = true;
+        ctx.taken_by = **owner;
+      }
+    }
+  }
+  auto drafts = Decide(cmd, case_id, ctx);
+  if (!drafts.ok()) return fail(drafts.status());
+  std::unique_ptr<fb::ActorT> actor(cmd.actor()->UnPack());
+  const size_t first = records.size();
+  Status s = StageDrafts(drafts.value(), merchant_id, case_id, command_id, command_id, *actor,
+                         parsed.digest, now, records, nullptr);
+  if (!s.ok()) return fail(s);
+  out.result["merchant_id"] = merchant_id;
+  if (!case_id.empty()) out.result["case_id"] = case_id;
+  out.result["events"] = nlohmann::json::array();
+  for (size_t i = first; i < records.size(); ++i) {
+    auto e = DecodeEvent(records[i].bytes);
+    out.result["events"].push_back({{"type", PayloadName(*e.value())}});
+  }
+  return out;
+}
+
+Result<std::vector<Position>> Ledger::AppendAndCommit(std::vector<PendingRecord> records) {
+  if (records.empty()) return std::vector<Position>{};
+  auto positions = log_->Append(std::move(records));
+  if (!positions.ok()) {
+    projector_.Discard();
+    return positions.status();
+  }
+  // The events are durable; if the views fail to follow, the next CatchUp
+  // brings them up from the log.
+  Status s = projector_.Commit(positions.value());
+  if (!s.ok()) {
+    projector_.Discard();
+    return Status::IoError(fmt::format("events appended but views not updated ({}); they catch up on the next start",
+                                       s.message()));
+  }
+  return positions;
+}
+
+std::vector<Outcome> Ledger::Submit(const std::vector<ParsedCommand>& commands) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Outcome> outcomes(commands.size());
+  const TimeMs now = clock_.Now();
+  auto fail_all = [&](const Status& s) {
+    for (auto& o : outcomes) {
+      if (o.status.ok() && !o.result.value("replayed", false)) {
+        o.status = s;
+        o.result["error"] = s.message();
+        o.result["code"] = CodeName(s.code());
+      }
+    }
+    return outcomes;
+  };
+  auto ledger_time = LedgerTime();
+  if (!ledger_time.ok()) return fail_all(ledger_time.status());
+  if (now < ledger_time.value()) {
+    return fail_all(Status::Conflict(fmt::format(
+        "the clock reads {}, before the ledger's latest event at {}: refusing to write events out of order",
+        FormatTime(now), FormatTime(ledger_time.value()))));
+  }
+  auto ticked = TickLocked(now);
+  if (!ticked.ok()) return fail_all(ticked.status());
+
+  std::vector<PendingRecord> records;
+  std::vector<std::pair<size_t, size_t>> spans(commands.size());  // record range per command
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const size_t before = records.size();
+    outcomes[i] = DecideOne(commands[i], now, records);
+    spans[i] = {before, records.size()};
+  }
+  auto positions = AppendAndCommit(std::move(records));
+  if (!positions.ok()) return fail_all(positions.status());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    auto& events = outcomes[i].result["events"];
+    if (!outcomes[i].status.ok() || outcomes[i].result.value("replayed", false)) continue;
+    for (size_t k = spans[i].first; k < spans[i].second; ++k) {
+      events[k - spans[i].first]["partition"] = positions.value()[k].partition;
+      events[k - spans[i].first]["offset"] = positions.value()[k].offset;
+    }
+  }
+  return outcomes;
+}
+
+Outcome Ledger::SubmitOne(const ParsedCommand& command) { return Submit({command})[0]; }
+
+Outcome Ledger::SubmitJson(std::string_view json) {
+  auto parsed = codec_.ParseEnvelope(json);
+  if (!parsed.ok()) {
+    Outcome o;
+    o.status = parsed.status();
+    o.result = {{"error", o.status.message()}, {"code", CodeName(o.status.code())}};
+    return o;
+  }
+  return SubmitOne(parsed.value());
+}
+
+Result<size_t> Ledger::Tick() { return Tick(clock_.Now()); }
+
+Result<size_t> Ledger::Tick(TimeMs until) {
+  std::lock_guard<std::mutex> lock(mu_);
+  LEDGER_ASSIGN_OR_RETURN(TimeMs ledger_time, LedgerTime());
+  if (until < ledger_time) {
+    return Status::Conflict(fmt::format("cannot tick until {}: the ledger already holds events at {}",
+                                        FormatTime(until), FormatTime(ledger_time)));
+  }
+  return TickLocked(until);
+}
+
+Result<size_t> Ledger::TickLocked(TimeMs until) {
+  constexpr size_t kScan = 4096;
+  const fb::ActorT system_actor = [] {
+    fb::ActorT a;
+    a.role = fb::Role::system;
+    a.id = "timekeeper";
+    return a;
+  }();
+  size_t appended = 0;
+  auto later = [](const Timer& a, const Timer& b) { return a.Key() > b.Key(); };
+  for (;;) {
+    LEDGER_ASSIGN_OR_RETURN(auto keys, views_->KeysBetween(Cf::kTimers, "", EncodeU64(static_cast<uint64_t>(until) + 1), kScan));
+    if (keys.empty()) break;
+    std::priority_queue<Timer, std::vector<Timer>, decltype(later)> heap(later);
+    for (const auto& k : keys) {
+      auto t = Timer::FromKey(k);
+      if (!t) return Status::Corruption("views: unreadable timer key");
+      heap.push(*t);
+    }
+    // A full scan may have left out timers due before ones created in this
+    // round; stop the round at the last scanned due time to keep order.
+    const TimeMs horizon = keys.size() == kScan ? Timer::FromKey(keys.back())->due : until;
+    std::vector<PendingRecord> records;
+    std::set<std::string> fired;
+    while (!heap.empty() && heap.top().due <= horizon) {
+      Timer t = heap.top();
+      heap.pop();
+      if (!fired.insert(t.Key()).second) continue;
+      const CaseState* c = nullptr;
+      if (!t.case_id.empty() && t.kind != TimerKind::kDelayDecay) {
+        LEDGER_ASSIGN_OR_RETURN(c, projector_.Case(t.case_id));
+      }
+      LEDGER_ASSIGN_OR_RETURN(const MerchantState* m, projector_.Merchant(t.merchant_id));
+      if (!Implied(t, c, m)) continue;  // superseded earlier in this round
+      DecideContext ctx{policy_, t.due, c, m};
+      auto drafts = DecideTimer(t, ctx);
+      std::vector<Timer> new_timers;
+      LEDGER_RETURN_IF_ERROR(StageDrafts(drafts, t.merchant_id,
+                                         t.kind == TimerKind::kDelayDecay ? std::string() : t.case_id,
+                                         "", TimerCause(t), system_actor, "", t.due, records,
+                                         &new_timers));
+      for (auto& nt : new_timers) {
+        if (nt.due <= horizon) heap.push(std::move(nt));
+      }
+    }
+    appended += records.size();
+    const bool progressed = !records.empty();
+    LEDGER_RETURN_IF_ERROR(AppendAndCommit(std::move(records)).status());
+    if (!progressed) {
+      return Status::Corruption("timekeeper: due timers produced no events (views out of step with the rules)");
+    }
+  }
+  return appended;
+}
+
+Result<std::unique_ptr<CaseState>> Ledger::GetCase(const std::string& case_id) {
+  LEDGER_ASSIGN_OR_RETURN(auto raw, views_->Get(Cf::kCases, case_id));
+  if (!raw) return Status::NotFound(fmt::format("case {} does not exist", case_id));
+  return DecodeCaseState(*raw);
+}
+
+Result<std::unique_ptr<MerchantState>> Ledger::GetMerchant(const std::string& merchant_id) {
+  LEDGER_ASSIGN_OR_RETURN(auto raw, views_->Get(Cf::kMerchants, merchant_id));
+  if (!raw) return Status::NotFound(fmt::format("merchant {} is not registered", merchant_id));
+  return DecodeMerchantState(*raw);
+}
+
+}  // namespace ledger

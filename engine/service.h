@@ -1,0 +1,104 @@
+// The command service and the timekeeper. It owns the write path:
+//   clock -> timekeeper fires due timers -> decide each command against the
+//   projected state -> append the events durably -> project them (one batch).
+// Only this class and the timekeeper inside it read the Clock.
+//
+// One Ledger per data directory and process; calls are serialized inside.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/command_json.h"
+#include "engine/decide.h"
+#include "engine/policy.h"
+#include "events/event_log.h"
+#include "projections/projector.h"
+#include "projections/store.h"
+
+namespace ledger {
+
+// What happened to one command.
+struct Outcome {
+  Status status;
+  nlohmann::json result;  // command_id, case_id, merchant_id, events[]; "replayed": true on a retry
+};
+
+struct LedgerOptions {
+  std::string data_dir = "./ledger-data";
+  // A profile name or a policy file. Empty: the one the ledger was created
+  // with (enamad for a new ledger).
+  std::string policy;
+  uint32_t partitions = 6;  // for a new embedded log
+};
+
+class Ledger {
+ public:
+  // Opens (or creates) the ledger in options.data_dir on the embedded log,
+  // and brings the views up to the log.
+  static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options, const Clock& clock);
+  // Same over a given log (Kafka) with views in `views_dir`.
+  static Result<std::unique_ptr<Ledger>> Open(std::unique_ptr<EventLog> log,
+                                              const std::string& views_dir, Policy policy,
+                                              const Clock& clock);
+
+  // Applies commands in order. Each gets its own outcome; accepted ones are
+  // durable (synced) before this returns, all in one append. A command whose
+  // id was seen before returns the first result and appends nothing.
+  std::vector<Outcome> Submit(const std::vector<ParsedCommand>& commands);
+  Outcome SubmitOne(const ParsedCommand& command);
+  // Parses and submits one JSON envelope.
+  Outcome SubmitJson(std::string_view json);
+
+  // Fires every timer due at or before `until` (the clock's now by default),
+  // in due order. Returns the number of events it appended.
+  Result<size_t> Tick(TimeMs until);
+  Result<size_t> Tick();
+
+  // Applies log records the views have not seen yet (after a crash, or
+  // records written by another process). Returns how many.
+  Result<uint64_t> CatchUp();
+
+  Result<std::unique_ptr<CaseState>> GetCase(const std::string& case_id);
+  Result<std::unique_ptr<MerchantState>> GetMerchant(const std::string& merchant_id);
+  // The latest occurred_at in the log (0 for an empty ledger).
+  Result<TimeMs> LedgerTime();
+
+  EventLog& log() { return *log_; }
+  ViewStore& views() { return *views_; }
+  const Policy& policy() const { return policy_; }
+  const CommandCodec& codec() const { return codec_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, Policy policy,
+         const Clock& clock);
+  Result<size_t> TickLocked(TimeMs until);
+  Status StageDrafts(std::vector<Draft>& drafts, const std::string& merchant_id,
+                     const std::string& case_id, const std::string& command_id,
+                     const std::string& causation, const fb::ActorT& actor,
+                     const std::string& digest, TimeMs at, std::vector<PendingRecord>& out,
+                     std::vector<Timer>* new_timers);
+  Outcome DecideOne(const ParsedCommand& cmd, TimeMs now, std::vector<PendingRecord>& records);
+  Result<std::vector<Position>> AppendAndCommit(std::vector<PendingRecord> records);
+
+  std::mutex mu_;
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<ViewStore> views_;
+  Policy policy_;
+  const Clock& clock_;
+  CommandCodec codec_;
+  Projector projector_;
+};
+
+// Replays log records beyond the views' offsets into the views (crash
+// recovery, rebuild). `on_progress(applied)` is called after each batch.
+Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
+                          const std::function<void(uint64_t)>& on_progress = {});
+
+}  // namespace ledger

@@ -1,0 +1,66 @@
+// The state the deciders read and the projector folds: a case and a merchant
+// (the FlatBuffers object types of schemas/views.fbs), the timers each state
+// implies, and the indicators' definitions. Pure functions; no I/O, no clock.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/time.h"
+#include "events_generated.h"
+#include "views_generated.h"
+
+namespace ledger {
+
+using CaseState = fb::CaseStateT;
+using MerchantState = fb::MerchantStateT;
+
+std::string CaseStream(std::string_view case_id);
+std::string MerchantStream(std::string_view merchant_id);
+
+// A case no command can move any more.
+bool IsTerminal(fb::CaseStatus s);
+// The merchant owes an answer on this case.
+inline bool Owes(const CaseState& c) { return c.status == fb::CaseStatus::awaiting_response; }
+// Accepted and not yet closed, withdrawn or rejected.
+bool IsOpen(const CaseState& c);
+// An unresolved case counts on the profile while it stays open.
+inline bool CountsUnresolved(const CaseState& c) { return c.unresolved && IsOpen(c); }
+
+// Folds one event into a case. REQUIRES: the event's stream is the case, or
+// the event names the case (merchant-stream events about it change nothing).
+void EvolveCase(CaseState& c, const fb::Event& e);
+// Folds one event into a merchant. `before`/`after` are the case the event is
+// about, before and after EvolveCase (both null for merchant-only events).
+void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* before,
+                    const CaseState* after);
+
+// A pending deadline or decay. The timekeeper fires it at `due` if the state
+// still implies it (a timer is never cancelled: it just stops being implied).
+enum class TimerKind : uint8_t {
+  kCaseDeadline = 1,     // response window, defence or remedy deadline
+  kClosure = 2,          // the case must be closed (policies with a closure window)
+  kUnansweredDecay = 3,
+  kDelayDecay = 4,
+  kReinstatement = 5,
+};
+
+struct Timer {
+  TimeMs due = 0;
+  TimerKind kind = TimerKind::kCaseDeadline;
+  std::string merchant_id;
+  std::string case_id;  // for delay decays: the case the delay was recorded on
+  uint8_t window = 0;   // for delay decays
+
+  // Key in the `timers` column family: due (8 bytes BE), kind, ids. Sorted by due.
+  std::string Key() const;
+  static std::optional<Timer> FromKey(std::string_view key);
+  bool operator==(const Timer& o) const { return Key() == o.Key(); }
+};
+
+std::vector<Timer> TimersOf(const CaseState& c);
+std::vector<Timer> TimersOf(const MerchantState& m);
+
+}  // namespace ledger

@@ -1,0 +1,238 @@
+#include "projections/projector.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <rocksdb/write_batch.h>
+
+#include "events/codec.h"
+#include "projections/views.h"
+
+namespace ledger {
+
+namespace {
+std::string TxKey(std::string_view merchant, std::string_view ref, std::string_view terminal, int64_t date, int64_t amount) {
+  std::string k = "tx/";
+  k += merchant;
+  k.push_back('\0');
+  k += ref;
+  k.push_back('\0');
+  k += terminal;
+  k.push_back('\0');
+  k += std::to_string(date);
+  k.push_back('\0');
+  k += std::to_string(amount);
+  return k;
+}
+}  // namespace
+
+std::string Projector::TransactionKey(std::string_view merchant_id, const fb::TransactionT& t) {
+  return TxKey(merchant_id, t.reference_number, t.terminal, t.purchase_date_ms, t.amount);
+}
+
+Result<CaseState*> Projector::LoadCase(const std::string& id) {
+  auto it = cases_.find(id);
+  if (it != cases_.end()) return it->second.get();
+  LEDGER_ASSIGN_OR_RETURN(auto raw, store_.Get(Cf::kCases, id));
+  std::unique_ptr<CaseState> state;
+  if (raw) {
+    LEDGER_ASSIGN_OR_RETURN(state, DecodeCaseState(*raw));
+  }
+  CaseState* p = state.get();
+  cases_.emplace(id, std::move(state));
+  return p;
+}
+
+Result<MerchantState*> Projector::LoadMerchant(const std::string& id) {
+  auto it = merchants_.find(id);
+  if (it != merchants_.end()) return it->second.get();
+  LEDGER_ASSIGN_OR_RETURN(auto raw, store_.Get(Cf::kMerchants, id));
+  std::unique_ptr<MerchantState> state;
+  if (raw) {
+    LEDGER_ASSIGN_OR_RETURN(state, DecodeMerchantState(*raw));
+  }
+  MerchantState* p = state.get();
+  merchants_.emplace(id, std::move(state));
+  return p;
+}
+
+Result<const CaseState*> Projector::Case(const std::string& id) {
+  LEDGER_ASSIGN_OR_RETURN(CaseState * c, LoadCase(id));
+  return static_cast<const CaseState*>(c);
+}
+
+Result<const MerchantState*> Projector::Merchant(const std::string& id) {
+  LEDGER_ASSIGN_OR_RETURN(MerchantState * m, LoadMerchant(id));
+  return static_cast<const MerchantState*>(m);
+}
+
+Result<std::optional<std::string>> Projector::TransactionOwner(const std::string& key) {
+  auto it = tx_index_.find(key);
+  if (it != tx_index_.end()) return it->second;
+  return store_.Get(Cf::kIndex, key);
+}
+
+Result<std::optional<std::string>> Projector::CommandResult(const std::string& id) {
+  auto it = command_results_.find(id);
+  if (it != command_results_.end()) return std::optional<std::string>(it->second);
+  return store_.Get(Cf::kCommands, id);
+}
+
+void Projector::DiffTimers(const std::vector<Timer>& before, const std::vector<Timer>& after,
+                           std::vector<Timer>* new_timers) {
+  for (const auto& t : before) {
+    if (std::find(after.begin(), after.end(), t) == after.end()) timers_[t.Key()] = false;
+  }
+  for (const auto& t : after) {
+    if (std::find(before.begin(), before.end(), t) != before.end()) continue;
+    timers_[t.Key()] = true;
+    if (new_timers) new_timers->push_back(t);
+  }
+}
+
+Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers) {
+  LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(record));
+  const std::string merchant_id = e->partition_key() ? e->partition_key()->str() : "";
+  const std::string case_id(CaseIdOf(*e));
+
+  LEDGER_ASSIGN_OR_RETURN(MerchantState * m, LoadMerchant(merchant_id));
+  if (m == nullptr && e->payload_type() != fb::Payload::MerchantRegistered) {
+    return Status::Corruption(fmt::format("event {} names merchant {} that was never registered",
+                                          e->event_id() ? e->event_id()->str() : "?", merchant_id));
+  }
+  std::unique_ptr<CaseState> before;
+  CaseState* c = nullptr;
+  if (!case_id.empty()) {
+    LEDGER_ASSIGN_OR_RETURN(c, LoadCase(case_id));
+    if (c == nullptr && e->payload_type() == fb::Payload::ComplaintFiled) {
+      cases_[case_id] = std::make_unique<CaseState>();
+      c = cases_[case_id].get();
+    }
+    if (c == nullptr) {
+      return Status::Corruption(fmt::format("event {} names case {} that was never filed",
+                                            e->event_id() ? e->event_id()->str() : "?", case_id));
+    }
+    before.reset(new CaseState(*c));
+    EvolveCase(*c, *e);
+    DiffTimers(TimersOf(*before), TimersOf(*c), new_timers);
+    dirty_cases_.insert(case_id);
+    if (e->payload_type() == fb::Payload::ComplaintFiled && c->transaction) {
+      tx_index_[TransactionKey(merchant_id, *c->transaction)] = case_id;
+    }
+    if (e->payload_type() == fb::Payload::TransactionRejected && c->transaction) {
+      tx_index_[TransactionKey(merchant_id, *c->transaction)] = std::nullopt;
+    }
+  }
+  if (m == nullptr) {
+    merchants_[merchant_id] = std::make_unique<MerchantState>();
+    m = merchants_[merchant_id].get();
+  }
+  const std::vector<Timer> m_before = TimersOf(*m);
+  EvolveMerchant(*m, *e, before.get(), c);
+  DiffTimers(m_before, TimersOf(*m), new_timers);
+  dirty_merchants_.insert(merchant_id);
+
+  StagedEvent s;
+  s.case_id = case_id;
+  s.command_id = e->command_id() ? e->command_id()->str() : "";
+  if (e->command_digest()) {
+    s.command_digest.assign(reinterpret_cast<const char*>(e->command_digest()->data()),
+                            e->command_digest()->size());
+  }
+  s.type = std::string(PayloadName(*e));
+  if (!s.command_id.empty() && !command_results_.count(s.command_id)) {
+    nlohmann::json j{{"command_id", s.command_id},
+                     {"digest", HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()),
+                                      s.command_digest.size())}};
+    command_results_[s.command_id] = j.dump();
+  }
+  s.at = e->occurred_at_ms();
+  staged_.push_back(std::move(s));
+  return Status::Ok();
+}
+
+Status Projector::Commit(const std::vector<Position>& positions) {
+  if (positions.size() != staged_.size()) {
+    return Status::InvalidArgument(fmt::format("commit: {} positions for {} staged events",
+                                               positions.size(), staged_.size()));
+  }
+  rocksdb::WriteBatch batch;
+  for (const auto& id : dirty_cases_) {
+    const auto& c = cases_[id];
+    if (c) batch.Put(store_.handle(Cf::kCases), id, EncodeCaseState(*c));
+  }
+  for (const auto& id : dirty_merchants_) {
+    const auto& m = merchants_[id];
+    if (m) batch.Put(store_.handle(Cf::kMerchants), id, EncodeMerchantState(*m));
+  }
+  for (const auto& [key, put] : timers_) {
+    if (put) {
+      batch.Put(store_.handle(Cf::kTimers), key, "");
+    } else {
+      batch.Delete(store_.handle(Cf::kTimers), key);
+    }
+  }
+  for (const auto& [key, owner] : tx_index_) {
+    if (owner) {
+      batch.Put(store_.handle(Cf::kIndex), key, *owner);
+    } else {
+      batch.Delete(store_.handle(Cf::kIndex), key);
+    }
+  }
+  // Command results, event index, analytics, and progress per partition.
+  std::map<std::string, nlohmann::json> results;
+  std::map<PartitionId, const Position*> last;
+  TimeMs max_time = 0;
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    const StagedEvent& s = staged_[i];
+    const Position& pos = positions[i];
+    if (!s.case_id.empty()) {
+      batch.Put(store_.handle(Cf::kIndex),
+                "ev/" + s.case_id + std::string(1, '\0') + EncodeU64(pos.partition) + EncodeU64(pos.offset), "");
+    }
+    if (!s.command_id.empty()) {
+      auto it = results.find(s.command_id);
+      if (it == results.end()) {
+        LEDGER_ASSIGN_OR_RETURN(auto prior, CommandResult(s.command_id));
+        nlohmann::json j = prior ? nlohmann::json::parse(*prior, nullptr, false) : nlohmann::json::object();
+        if (!j.is_object()) j = nlohmann::json::object();
+        if (!j.contains("events")) {
+          j["command_id"] = s.command_id;
+          j["digest"] = HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()), s.command_digest.size());
+          j["events"] = nlohmann::json::array();
+        }
+        it = results.emplace(s.command_id, std::move(j)).first;
+      }
+      if (!s.case_id.empty() && !it->second.contains("case_id")) it->second["case_id"] = s.case_id;
+      it->second["events"].push_back({{"type", s.type}, {"partition", pos.partition}, {"offset", pos.offset}});
+    }
+    last[pos.partition] = &pos;
+    max_time = std::max(max_time, s.at);
+  }
+  for (const auto& [id, j] : results) batch.Put(store_.handle(Cf::kCommands), id, j.dump());
+  for (const auto& [p, pos] : last) {
+    batch.Put(store_.handle(Cf::kMeta), ViewStore::OffsetKey(p), EncodeU64(pos->offset + 1));
+    batch.Put(store_.handle(Cf::kMeta), ViewStore::HeadKey(p),
+              std::string(reinterpret_cast<const char*>(pos->hash.data()), pos->hash.size()));
+  }
+  if (max_time > 0) {
+    LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kMeta, "max_time"));
+    const TimeMs prev = prior ? static_cast<TimeMs>(DecodeU64(*prior)) : 0;
+    if (max_time > prev) batch.Put(store_.handle(Cf::kMeta), "max_time", EncodeU64(max_time));
+  }
+  Status s = store_.Write(batch);
+  Discard();
+  return s;
+}
+
+void Projector::Discard() {
+  cases_.clear();
+  merchants_.clear();
+  dirty_cases_.clear();
+  dirty_merchants_.clear();
+  timers_.clear();
+  tx_index_.clear();
+  command_results_.clear();
+  staged_.clear();
+}
+
+}  // namespace ledger

@@ -1,0 +1,73 @@
+// Projector: folds events into the view store. Events are staged one by one
+// (the states they produce are visible to lookups at once) and committed
+// together with the new per-partition offsets and chain heads in a single
+// WriteBatch, so after a crash the views resume exactly where they stopped.
+//
+// The command service stages the events it decides, appends them to the log,
+// then commits with the positions the log gave; replay stages what it reads.
+// Not thread-safe: one projector per writer.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/state.h"
+#include "projections/store.h"
+
+namespace ledger {
+
+class Projector {
+ public:
+  explicit Projector(ViewStore& store) : store_(store) {}
+
+  // The state after everything staged so far; nullptr when there is none.
+  Result<const CaseState*> Case(const std::string& case_id);
+  Result<const MerchantState*> Merchant(const std::string& merchant_id);
+  // The case filed on a transaction, if any (the duplicate rule).
+  Result<std::optional<std::string>> TransactionOwner(const std::string& tx_key);
+  // The stored result of a command id (JSON), if it was applied.
+  Result<std::optional<std::string>> CommandResult(const std::string& command_id);
+
+  // Stages one verified event record. Timers the event made pending are
+  // appended to `new_timers` when it is not null.
+  Status Stage(std::string_view record, std::vector<Timer>* new_timers = nullptr);
+  size_t staged() const { return staged_.size(); }
+
+  // Writes everything staged, with `positions[i]` the log position of the
+  // i-th staged record. REQUIRES: positions.size() == staged().
+  Status Commit(const std::vector<Position>& positions);
+  // Forgets everything staged (the append failed).
+  void Discard();
+
+  // "tx/<merchant>\0<ref>\0<terminal>\0<date ms>\0<amount>"
+  static std::string TransactionKey(std::string_view merchant_id, const fb::TransactionT& t);
+
+ private:
+  struct StagedEvent {
+    std::string case_id;
+    std::string command_id;
+    std::string command_digest;
+    std::string type;
+    TimeMs at = 0;
+  };
+  Result<CaseState*> LoadCase(const std::string& id);
+  Result<MerchantState*> LoadMerchant(const std::string& id);
+  void DiffTimers(const std::vector<Timer>& before, const std::vector<Timer>& after,
+                  std::vector<Timer>* new_timers);
+
+  ViewStore& store_;
+  std::unordered_map<std::string, std::unique_ptr<CaseState>> cases_;        // null: none
+  std::unordered_map<std::string, std::unique_ptr<MerchantState>> merchants_;
+  std::set<std::string> dirty_cases_, dirty_merchants_;
+  std::map<std::string, bool> timers_;                                       // key -> put (else delete)
+  std::map<std::string, std::optional<std::string>> tx_index_;               // key -> case id or delete
+  std::map<std::string, std::string> command_results_;                       // staged in this batch
+  std::vector<StagedEvent> staged_;
+};
+
+}  // namespace ledger

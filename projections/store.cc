@@ -1,0 +1,131 @@
+#include "projections/store.h"
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <sodium.h>
+
+namespace ledger {
+
+namespace {
+const char* const kCfNames[] = {"cases", "merchants", "timers", "analytics", "commands", "index", "meta"};
+}
+
+std::string EncodeU64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>(v >> (56 - 8 * i));
+  return s;
+}
+
+uint64_t DecodeU64(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
+  return v;
+}
+
+Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  o.paranoid_checks = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (const char* name : kCfNames) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(o, dir, cfs, &handles, &raw);
+  if (!s.ok()) return Status::IoError(fmt::format("cannot open views {}: {}", dir, s.ToString()));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  // handles[0] is the default family, unused.
+  std::vector<rocksdb::ColumnFamilyHandle*> ours(handles.begin() + 1, handles.end());
+  db->DestroyColumnFamilyHandle(handles[0]);
+  return std::unique_ptr<ViewStore>(new ViewStore(dir, std::move(db), std::move(ours)));
+}
+
+ViewStore::ViewStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
+                     std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : dir_(std::move(dir)), db_(std::move(db)), handles_(std::move(handles)) {}
+
+ViewStore::~ViewStore() {
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+}
+
+Result<std::optional<std::string>> ViewStore::Get(Cf cf, const std::string& key) const {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), handle(cf), key, &v);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Status::IoError(fmt::format("views {}: {}", dir_, s.ToString()));
+  return std::optional<std::string>(std::move(v));
+}
+
+Status ViewStore::Write(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return Status::IoError(fmt::format("views {}: write failed: {}", dir_, s.ToString()));
+  return Status::Ok();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ViewStore::Scan(
+    Cf cf, const std::string& prefix, size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
+    if (!it->key().starts_with(prefix)) break;
+    out.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  return out;
+}
+
+Result<std::vector<std::string>> ViewStore::KeysBetween(Cf cf, const std::string& from,
+                                                        const std::string& to, size_t limit) const {
+  std::vector<std::string> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  for (it->Seek(from); it->Valid() && out.size() < limit; it->Next()) {
+    if (it->key().compare(to) >= 0) break;
+    out.push_back(it->key().ToString());
+  }
+  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  return out;
+}
+
+Result<Hash32> ViewStore::Digest() const {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  for (int cf = 0; cf < static_cast<int>(Cf::kMeta); ++cf) {
+    const std::string name = kCfNames[cf];
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(name.data()), name.size());
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[cf]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string lens = EncodeU64(it->key().size()) + EncodeU64(it->value().size());
+      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(lens.data()), lens.size());
+      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(it->key().data()), it->key().size());
+      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(it->value().data()), it->value().size());
+    }
+    if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  }
+  Hash32 h;
+  crypto_generichash_final(&st, h.data(), h.size());
+  return h;
+}
+
+std::string ViewStore::OffsetKey(PartitionId p) { return fmt::format("offset/{:05}", p); }
+std::string ViewStore::HeadKey(PartitionId p) { return fmt::format("head/{:05}", p); }
+
+Result<Offset> ViewStore::NextOffset(PartitionId p) const {
+  LEDGER_ASSIGN_OR_RETURN(auto v, Get(Cf::kMeta, OffsetKey(p)));
+  return v ? DecodeU64(*v) : Offset{0};
+}
+
+Result<Hash32> ViewStore::ChainHead(PartitionId p) const {
+  LEDGER_ASSIGN_OR_RETURN(auto v, Get(Cf::kMeta, HeadKey(p)));
+  Hash32 h{};
+  if (v) {
+    if (v->size() != 32) return Status::Corruption(fmt::format("views: bad chain head for partition {}", p));
+    std::copy(v->begin(), v->end(), h.begin());
+  }
+  return h;
+}
+
+}  // namespace ledger

@@ -1,0 +1,72 @@
+// ViewStore: the projections' RocksDB database. Column families:
+//   cases      case id -> CaseState (FlatBuffers)
+//   merchants  merchant id -> MerchantState (FlatBuffers)
+//   timers     Timer::Key() -> ""           (every pending deadline and decay, by due time)
+//   analytics  dimension key -> count / histogram (projections/views.h)
+//   commands   command id -> result JSON   (idempotent retries)
+//   index      "tx/" transaction key -> case id; "ev/" case id \0 partition offset -> ""
+//   meta       "offset/<p>", "head/<p>", "max_time", "partitions"
+// Everything but meta is covered by Digest(); all of it is a pure function
+// of the log (docs/projections.md).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/status.h"
+#include "events/event_log.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace ledger {
+
+enum class Cf { kCases = 0, kMerchants, kTimers, kAnalytics, kCommands, kIndex, kMeta, kCount };
+
+class ViewStore {
+ public:
+  static Result<std::unique_ptr<ViewStore>> Open(const std::string& dir);
+  ~ViewStore();
+
+  Result<std::optional<std::string>> Get(Cf cf, const std::string& key) const;
+  // Applies the batch atomically and durably (sync: the offsets in it must
+  // never run ahead of what was written).
+  Status Write(rocksdb::WriteBatch& batch);
+  rocksdb::ColumnFamilyHandle* handle(Cf cf) const { return handles_[static_cast<int>(cf)]; }
+  rocksdb::DB* db() const { return db_.get(); }
+  const std::string& dir() const { return dir_; }
+
+  // Keys and values of `cf` whose key starts with `prefix`, in key order,
+  // at most `limit`.
+  Result<std::vector<std::pair<std::string, std::string>>> Scan(Cf cf, const std::string& prefix,
+                                                                size_t limit) const;
+  // Keys of `cf` from `from` (inclusive) while key < `to`, at most `limit`.
+  Result<std::vector<std::string>> KeysBetween(Cf cf, const std::string& from,
+                                               const std::string& to, size_t limit) const;
+
+  // BLAKE2b-256 over every key and value of every column family but meta.
+  Result<Hash32> Digest() const;
+
+  // Per-partition progress: the next offset to apply and the chain head.
+  Result<Offset> NextOffset(PartitionId p) const;
+  Result<Hash32> ChainHead(PartitionId p) const;
+  static std::string OffsetKey(PartitionId p);
+  static std::string HeadKey(PartitionId p);
+
+ private:
+  ViewStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
+            std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+std::string EncodeU64(uint64_t v);
+uint64_t DecodeU64(std::string_view s);
+
+}  // namespace ledger
