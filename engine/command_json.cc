@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "commands_bfbs_generated.h"
+#include "engine/state.h"
 #include "events_bfbs_generated.h"
 
 namespace ledger {
@@ -81,7 +82,7 @@ Result<ParsedCommand> CommandCodec::ParseBody(fb::Command type, std::string_view
   std::string text = "{";
   if (!id.empty()) text += "\"id\":" + JsonQuote(id) + ",";
   text += fmt::format("\"actor\":{{\"role\":\"{}\",\"id\":{}}},\"command_type\":\"{}\",\"command\":",
-                      fb::EnumNameRole(role), JsonQuote(actor_id), fb::EnumNameCommand(type));
+                      RoleName(role), JsonQuote(actor_id), fb::EnumNameCommand(type));
   text += body_json;
   text += "\n}";
   return ParseEnvelope(text);

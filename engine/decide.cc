@@ -41,10 +41,10 @@ Status Authorize(const fb::CommandEnvelope& cmd, const CaseState& c,
                      (role == fb::Role::authority && id == c.authority);
     if (own) return Status::Ok();
     return Status::PermissionDenied(fmt::format("{} {} may not {} on case {}: not its case",
-                                                fb::EnumNameRole(role), id, name, c.case_id));
+                                                RoleName(role), id, name, c.case_id));
   }
   return Status::PermissionDenied(
-      fmt::format("a {} may not {} (case {})", fb::EnumNameRole(role), name, c.case_id));
+      fmt::format("a {} may not {} (case {})", RoleName(role), name, c.case_id));
 }
 
 Status AuthorizeMerchantCommand(const fb::CommandEnvelope& cmd, bool authority_too) {
@@ -52,7 +52,7 @@ Status AuthorizeMerchantCommand(const fb::CommandEnvelope& cmd, bool authority_t
   if (role == fb::Role::operator_ || (authority_too && role == fb::Role::authority)) {
     return Status::Ok();
   }
-  return Status::PermissionDenied(fmt::format("a {} may not {}", fb::EnumNameRole(role),
+  return Status::PermissionDenied(fmt::format("a {} may not {}", RoleName(role),
                                               CommandName(cmd.command_type())));
 }
 
@@ -68,7 +68,7 @@ Result<fb::Party> EscalatingParty(const fb::CommandEnvelope& cmd, const fb::Esca
       return *e.by();
     default:
       return Status::PermissionDenied(
-          fmt::format("a {} may not Escalate", fb::EnumNameRole(cmd.actor()->role())));
+          fmt::format("a {} may not Escalate", RoleName(cmd.actor()->role())));
   }
 }
 
@@ -100,7 +100,7 @@ Result<std::vector<Draft>> DecideFile(const fb::CommandEnvelope& cmd, const std:
   }
   if (cmd.actor()->role() != fb::Role::consumer && cmd.actor()->role() != fb::Role::operator_) {
     return Status::PermissionDenied(
-        fmt::format("a {} may not FileComplaint", fb::EnumNameRole(cmd.actor()->role())));
+        fmt::format("a {} may not FileComplaint", RoleName(cmd.actor()->role())));
   }
   if (ctx.merchant == nullptr) {
     return Status::NotFound(fmt::format(

@@ -21,6 +21,7 @@ struct Draft {
 
 // What the service looked up for the decider.
 struct DecideContext {
+  DecideContext(const Policy& p, TimeMs n) : policy(p), now(n) {}
   const Policy& policy;
   TimeMs now = 0;
   const CaseState* case_state = nullptr;          // the case named by the command, if any

@@ -14,6 +14,10 @@ void PutBE(std::string& out, uint64_t v, int bytes) {
 }
 }  // namespace
 
+const char* RoleName(fb::Role role) {
+  return role == fb::Role::operator_ ? "operator" : fb::EnumNameRole(role);
+}
+
 std::string CaseStream(std::string_view case_id) { return "case/" + std::string(case_id); }
 std::string MerchantStream(std::string_view merchant_id) {
   return "merchant/" + std::string(merchant_id);

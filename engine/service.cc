@@ -215,7 +215,7 @@ Outcome Ledger::DecideOne(const ParsedCommand& parsed, TimeMs now,
   std::string case_id = CommandCaseId(cmd);
   std::string merchant_id = CommandMerchantId(cmd);
   if (cmd.command_type() == fb::Command::FileComplaint && case_id.empty()) case_id = CaseIdFor(command_id);
-  DecideContext ctx{policy_, now};
+  DecideContext ctx(policy_, now);
   if (!case_id.empty()) {
     auto c = projector_.Case(case_id);
     if (!c.ok()) return fail(c.status());
@@ -388,7 +388,9 @@ Result<size_t> Ledger::TickLocked(TimeMs until) {
       }
       LEDGER_ASSIGN_OR_RETURN(const MerchantState* m, projector_.Merchant(t.merchant_id));
       if (!Implied(t, c, m)) continue;  // superseded earlier in this round
-      DecideContext ctx{policy_, t.due, c, m};
+      DecideContext ctx(policy_, t.due);
+      ctx.case_state = c;
+      ctx.merchant = m;
       auto drafts = DecideTimer(t, ctx);
       std::vector<Timer> new_timers;
       LEDGER_RETURN_IF_ERROR(StageDrafts(drafts, t.merchant_id,

@@ -17,6 +17,9 @@ namespace ledger {
 using CaseState = fb::CaseStateT;
 using MerchantState = fb::MerchantStateT;
 
+// A role as it is written in JSON ("operator", not the C++ name "operator_").
+const char* RoleName(fb::Role role);
+
 std::string CaseStream(std::string_view case_id);
 std::string MerchantStream(std::string_view merchant_id);
 

@@ -1,0 +1,43 @@
+#include "replay/history.h"
+
+#include <fmt/format.h>
+
+#include "engine/state.h"
+#include "events/codec.h"
+#include "projections/views.h"
+
+namespace ledger {
+
+Result<std::vector<TimelineEntry>> CaseHistory(EventLog& log, const ViewStore& views,
+                                               const std::string& case_id,
+                                               const EventJson& renderer) {
+  const std::string prefix = "ev/" + case_id + std::string(1, '\0');
+  LEDGER_ASSIGN_OR_RETURN(auto keys, views.Scan(Cf::kIndex, prefix, SIZE_MAX));
+  if (keys.empty()) return Status::NotFound(fmt::format("case {} does not exist", case_id));
+  std::vector<TimelineEntry> out;
+  CaseState state;
+  for (const auto& [key, unused] : keys) {
+    const std::string_view rest = std::string_view(key).substr(prefix.size());
+    const auto partition = static_cast<PartitionId>(DecodeU64(rest.substr(0, 8)));
+    const Offset offset = DecodeU64(rest.substr(8, 8));
+    LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(partition, offset, 1));
+    if (records.empty() || records[0].offset != offset) {
+      return Status::Corruption(fmt::format("case {}: partition {} offset {} is missing from {}",
+                                            case_id, partition, offset, log.Describe()));
+    }
+    LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(records[0].bytes, partition, offset));
+    if (CaseIdOf(*e) != case_id) {
+      return Status::Corruption(fmt::format("partition {} offset {} is not about case {}",
+                                            partition, offset, case_id));
+    }
+    EvolveCase(state, *e);
+    TimelineEntry entry;
+    entry.position = {partition, offset, HashRecord(records[0].bytes)};
+    entry.event = nlohmann::json::parse(renderer.Render(records[0].bytes), nullptr, false);
+    entry.state_after = CaseJson(state);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace ledger
