@@ -291,7 +291,8 @@ std::vector<Outcome> Ledger::Submit(const std::vector<ParsedCommand>& commands) 
   const TimeMs now = clock_.Now();
   auto fail_all = [&](const Status& s) {
     for (auto& o : outcomes) {
-      if (o.status.ok() && !o.result.value("replayed", false)) {
+      const bool replayed = o.result.is_object() && o.result.value("replayed", false);
+      if (o.status.ok() && !replayed) {
         o.status = s;
         o.result["error"] = s.message();
         o.result["code"] = CodeName(s.code());
