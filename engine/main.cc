@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <fmt/format.h>
 
 #include "engine/cli_output.h"
@@ -171,8 +172,7 @@ int Main(int argc, char** argv) {
   for (size_t i = 0; i < std::size(kActions); ++i) {
     const ActionSpec& a = kActions[i];
     auto* sub = app.add_subcommand(a.name, a.help);
-    sub->add_option("json", json_args[i], "The command as JSON; omitted or '-': JSON lines from stdin")
-        ->expected(0, 1);
+    sub->add_option("json", json_args[i], "The command as JSON; omitted or '-': JSON lines from stdin");
     sub->footer(fmt::format("Example:\n  ledger {} '{}'", a.name, a.example));
     sub->callback([&, i] { rc = RunCommands(g, Bodies(json_args[i]), kActions[i].type); });
   }
@@ -248,6 +248,31 @@ int Main(int argc, char** argv) {
     auto m = ledger.value()->GetMerchant(merchant_id);
     if (!m.ok()) { rc = Fail(m.status()); return; }
     PrintObject(MerchantJson(*m.value(), clock.value()->Now()), Format(g));
+  });
+
+  auto* status = app.add_subcommand("status", "The log's partitions and lengths, the views' progress, the policy");
+  status->callback([&] {
+    SystemClock clock;
+    auto ledger = OpenLedger(g, clock);
+    if (!ledger.ok()) { rc = Fail(ledger.status()); return; }
+    Ledger& l = *ledger.value();
+    nlohmann::json j;
+    j["log"] = l.log().Describe();
+    j["policy"] = l.policy().version;
+    uint64_t events = 0;
+    nlohmann::json parts = nlohmann::json::array();
+    for (PartitionId p = 0; p < l.log().partitions(); ++p) {
+      auto end = l.log().EndOffset(p);
+      auto applied = l.views().NextOffset(p);
+      if (!end.ok() || !applied.ok()) { rc = Fail(end.ok() ? applied.status() : end.status()); return; }
+      events += end.value();
+      parts.push_back({{"partition", p}, {"events", end.value()}, {"applied", applied.value()}});
+    }
+    j["events"] = events;
+    j["partitions"] = parts;
+    auto t = l.LedgerTime();
+    j["latest_event_at"] = t.ok() && t.value() > 0 ? nlohmann::json(FormatTime(t.value())) : nlohmann::json();
+    PrintObject(j, Format(g));
   });
 
   auto* demo = app.add_subcommand("demo", "Register merchants, drive complaints through their whole life, print history and indicators");
