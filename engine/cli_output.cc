@@ -1,5 +1,10 @@
 #include "engine/cli_output.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include "engine/time.h"
@@ -78,6 +83,33 @@ void PrintObject(const nlohmann::json& object, OutputFormat format) {
   size_t width = 0;
   for (const auto& r : rows) width = std::max(width, r.first.size());
   for (const auto& [k, v] : rows) fmt::print("{:<{}}  {}\n", k, width, v);
+}
+
+ProgressPrinter::ProgressPrinter(std::string what)
+    : what_(std::move(what)), tty_(isatty(fileno(stderr)) != 0), start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
+
+void ProgressPrinter::operator()(uint64_t done, uint64_t total) {
+  const auto now = std::chrono::steady_clock::now();
+  const double secs = std::chrono::duration<double>(now - start_).count();
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  const double frac = total ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 0;
+  if (tty_) {
+    if (now - last_draw_ < std::chrono::milliseconds(100) && done < total) return;
+    last_draw_ = now;
+    const int width = 30, filled = static_cast<int>(frac * width);
+    fmt::print(stderr, "\r{} [{}{}] {:3.0f}% {}/{} events, {:.0f} events/s ", what_, std::string(filled, '#'),
+               std::string(width - filled, ' '), frac * 100, done, total, rate);
+    return;
+  }
+  const int decile = static_cast<int>(frac * 10);
+  if (decile == last_decile_) return;
+  last_decile_ = decile;
+  fmt::print(stderr, "{}: {:.0f}% ({}/{} events, {:.0f} events/s)\n", what_, frac * 100, done, total, rate);
+}
+
+void ProgressPrinter::Finish() {
+  if (tty_) fmt::print(stderr, "\n");
 }
 
 void PrintTimeline(const std::vector<TimelineEntry>& entries, OutputFormat format) {

@@ -1,5 +1,6 @@
 // `ledger`: the command line of the complaint ledger.
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -13,7 +14,11 @@
 #include "engine/demo.h"
 #include "engine/service.h"
 #include "projections/views.h"
+#include "events/codec.h"
+#include "events/open_log.h"
+#include "projections/queries.h"
 #include "replay/history.h"
+#include "replay/replay.h"
 
 namespace ledger {
 namespace {
@@ -26,6 +31,7 @@ struct Globals {
   std::string command_id;
   bool json = false;
   uint32_t partitions = 6;
+  std::string log_uri;
 };
 
 OutputFormat Format(const Globals& g) { return g.json ? OutputFormat::kJson : OutputFormat::kTable; }
@@ -47,6 +53,7 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Globals& g, const Clock& clock)
   o.data_dir = g.data_dir;
   o.policy = g.policy;
   o.partitions = g.partitions;
+  o.log_uri = g.log_uri;
   return Ledger::Open(o, clock);
 }
 
@@ -115,6 +122,128 @@ int RunCommands(const Globals& g, const std::vector<std::string>& inputs,
   return rc;
 }
 
+struct ExportArgs {
+  ExportFilter filter;
+  std::vector<std::string> types;
+  std::string from, to, format = "jsonl";
+};
+
+struct QueryArgs {
+  std::string indicator = "unanswered";
+  size_t limit = 20;
+  std::string status, authority, merchant, from_month, to_month;
+  std::vector<std::string> by = {"month"};
+  bool list = false;
+};
+
+Result<std::unique_ptr<EventLog>> OpenLogOnly(const Globals& g) {
+  return OpenEventLog({g.log_uri, g.data_dir, g.partitions});
+}
+
+int RunRebuild(const Globals& g) {
+  auto log = OpenLogOnly(g);
+  if (!log.ok()) return Fail(log.status());
+  ProgressPrinter progress("rebuild");
+  auto r = Rebuild(*log.value(), (std::filesystem::path(g.data_dir) / "views").string(),
+                   [&](uint64_t done, uint64_t total) { progress(done, total); });
+  progress.Finish();
+  if (!r.ok()) return Fail(r.status());
+  const double rate = r->seconds > 0 ? static_cast<double>(r->events) / r->seconds : 0;
+  PrintObject({{"events", r->events}, {"seconds", r->seconds}, {"events_per_s", rate},
+               {"digest", HexOf(r->digest)}}, Format(g));
+  return 0;
+}
+
+int RunVerify(const Globals& g) {
+  SystemClock clock;
+  auto ledger = OpenLedger(g, clock);
+  if (!ledger.ok()) return Fail(ledger.status());
+  ProgressPrinter progress("verify");
+  auto r = Verify(ledger.value()->log(), ledger.value()->views(),
+                  (std::filesystem::path(g.data_dir) / "views.verify").string(),
+                  [&](uint64_t done, uint64_t total) { progress(done, total); });
+  progress.Finish();
+  if (!r.ok()) return Fail(r.status());
+  nlohmann::json parts = nlohmann::json::array();
+  for (const auto& [p, n] : r->partitions) parts.push_back({{"partition", p}, {"records", n}});
+  PrintObject({{"ok", true}, {"events", r->events}, {"partitions", parts}, {"digest", HexOf(r->live_digest)}},
+              Format(g));
+  return 0;
+}
+
+int RunExport(const Globals& g, ExportArgs& ex) {
+  SystemClock clock;
+  auto ledger = OpenLedger(g, clock);
+  if (!ledger.ok()) return Fail(ledger.status());
+  ex.filter.types.insert(ex.types.begin(), ex.types.end());
+  for (const auto& t : ex.filter.types) {
+    bool known = false;
+    for (auto p : fb::EnumValuesPayload()) known = known || t == fb::EnumNamePayload(p);
+    if (!known || t == "NONE") return Fail(Status::InvalidArgument(fmt::format("--type {}: no such event type", t)));
+  }
+  if (!ex.from.empty()) {
+    auto t = ParseTime(ex.from);
+    if (!t.ok()) return Fail(t.status());
+    ex.filter.from = t.value();
+  }
+  if (!ex.to.empty()) {
+    auto t = ParseTime(ex.to);
+    if (!t.ok()) return Fail(t.status());
+    ex.filter.to = t.value();
+  }
+  EventJson renderer;
+  auto n = Export(ledger.value()->log(), ledger.value()->views(), ex.filter,
+                  ex.format == "csv" ? ExportFormat::kCsv : ExportFormat::kJsonLines, renderer, std::cout);
+  std::cout.flush();
+  if (!n.ok()) return Fail(n.status());
+  fmt::print(stderr, "exported {} events\n", n.value());
+  return 0;
+}
+
+void PrintRows(const nlohmann::json& rows, OutputFormat format) {
+  if (format == OutputFormat::kJson || !rows.is_array() || rows.empty()) {
+    fmt::print("{}\n", rows.dump());
+    return;
+  }
+  std::vector<std::string> cols;
+  for (auto it = rows[0].begin(); it != rows[0].end(); ++it) cols.push_back(it.key());
+  std::vector<size_t> width(cols.size());
+  auto cell = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.is_null() ? "-" : v.dump(); };
+  for (size_t c = 0; c < cols.size(); ++c) {
+    width[c] = cols[c].size();
+    for (const auto& r : rows) width[c] = std::max(width[c], cell(r.value(cols[c], nlohmann::json())).size());
+  }
+  for (size_t c = 0; c < cols.size(); ++c) fmt::print("{:<{}}  ", cols[c], width[c]);
+  fmt::print("\n");
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < cols.size(); ++c) fmt::print("{:<{}}  ", cell(r.value(cols[c], nlohmann::json())), width[c]);
+    fmt::print("\n");
+  }
+}
+
+int RunQuery(const Globals& g, const std::string& what, const QueryArgs& q) {
+  auto clock = MakeClock(g);
+  if (!clock.ok()) return Fail(clock.status());
+  auto ledger = OpenLedger(g, *clock.value());
+  if (!ledger.ok()) return Fail(ledger.status());
+  const ViewStore& views = ledger.value()->views();
+  Result<nlohmann::json> r = Status::InvalidArgument("unknown query " + what);
+  if (what == "rank") r = RankMerchants(views, q.indicator, q.limit, clock.value()->Now());
+  if (what == "open") r = OpenCases(views, q.status, q.authority, q.list, q.limit);
+  if (what == "analytics") r = ComplaintAnalytics(views, q.by, q.from_month, q.to_month);
+  if (what == "response-times") r = ResponseTimes(views, q.merchant);
+  if (!r.ok()) return Fail(r.status());
+  if (r->is_object() && r->contains("counts")) {
+    PrintRows((*r)["counts"], Format(g));
+    PrintRows((*r)["cases"], Format(g));
+  } else if (r->is_object()) {
+    PrintObject(*r, Format(g));
+  } else {
+    PrintRows(*r, Format(g));
+  }
+  return 0;
+}
+
 struct ActionSpec {
   const char* name;
   fb::Command type;
@@ -165,6 +294,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--id", g.command_id, "Command id (idempotency key) for a single command");
   app.add_flag("--json", g.json, "Print JSON instead of tables");
+  app.add_option("--log", g.log_uri, "The event log: embedded (default) or kafka://HOST:PORT[/TOPIC]");
   app.add_option("--partitions", g.partitions, "Partitions of a new embedded log")->capture_default_str();
 
   int rc = 0;
@@ -237,18 +367,67 @@ int Main(int argc, char** argv) {
     PrintTimeline(h.value(), Format(g));
   });
 
-  std::string merchant_id;
-  auto* merchant = app.add_subcommand("merchant", "A merchant's public indicators, now");
+  std::string merchant_id, as_of;
+  auto* merchant = app.add_subcommand("merchant", "A merchant's public indicators, now or as they stood at a moment");
   merchant->add_option("merchant_id", merchant_id)->required();
+  merchant->add_option("--as-of", as_of, "UTC time: the profile as it stood then, folded from the log");
   merchant->callback([&] {
     auto clock = MakeClock(g);
     if (!clock.ok()) { rc = Fail(clock.status()); return; }
     auto ledger = OpenLedger(g, *clock.value());
     if (!ledger.ok()) { rc = Fail(ledger.status()); return; }
+    if (!as_of.empty()) {
+      auto t = ParseTime(as_of);
+      if (!t.ok()) { rc = Fail(t.status()); return; }
+      auto m = MerchantAsOf(ledger.value()->log(), ledger.value()->views(), merchant_id, t.value());
+      if (!m.ok()) { rc = Fail(m.status()); return; }
+      PrintObject(MerchantJson(*m.value(), t.value()), Format(g));
+      return;
+    }
     auto m = ledger.value()->GetMerchant(merchant_id);
     if (!m.ok()) { rc = Fail(m.status()); return; }
     PrintObject(MerchantJson(*m.value(), clock.value()->Now()), Format(g));
   });
+
+  auto* rebuild = app.add_subcommand("rebuild", "Replay the whole log into fresh views beside the live ones, then swap");
+  rebuild->callback([&] { rc = RunRebuild(g); });
+
+  auto* verify = app.add_subcommand("verify",
+                                    "Check every partition's hash chain and that a rebuild equals the live views");
+  verify->callback([&] { rc = RunVerify(g); });
+
+  ExportArgs ex;
+  auto* exp = app.add_subcommand("export", "Events as JSON lines or CSV, filtered");
+  exp->add_option("--merchant", ex.filter.merchant_id, "Only this merchant's events");
+  exp->add_option("--case", ex.filter.case_id, "Only this case's events");
+  exp->add_option("--type", ex.types, "Only these event types (e.g. ResponseDeadlineMissed)");
+  exp->add_option("--from", ex.from, "From this UTC time (inclusive)");
+  exp->add_option("--to", ex.to, "Until this UTC time (exclusive)");
+  exp->add_option("--format", ex.format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
+  exp->callback([&] { rc = RunExport(g, ex); });
+
+  QueryArgs q;
+  auto* query = app.add_subcommand("query", "Queries for analysts");
+  query->require_subcommand(1);
+  auto* rank = query->add_subcommand("rank", "Merchants ranked by an indicator");
+  rank->add_option("--by", q.indicator, "unanswered, unresolved, delays, violations, complaints, open_complaints, "
+                                         "delays_total, resolved")->capture_default_str();
+  rank->add_option("--limit", q.limit)->capture_default_str();
+  rank->callback([&] { rc = RunQuery(g, "rank", q); });
+  auto* open = query->add_subcommand("open", "Open cases by state and authority");
+  open->add_option("--state", q.status, "Only this state (e.g. awaiting_response)");
+  open->add_option("--authority", q.authority, "Only this authority");
+  open->add_flag("--list", q.list, "List the case ids too");
+  open->add_option("--limit", q.limit)->capture_default_str();
+  open->callback([&] { rc = RunQuery(g, "open", q); });
+  auto* analytics = query->add_subcommand("analytics", "Accepted complaints by month, category, authority, region");
+  analytics->add_option("--by", q.by, "Dimensions: month, category, authority, region")->delimiter(',');
+  analytics->add_option("--from-month", q.from_month, "YYYY-MM");
+  analytics->add_option("--to-month", q.to_month, "YYYY-MM");
+  analytics->callback([&] { rc = RunQuery(g, "analytics", q); });
+  auto* rt = query->add_subcommand("response-times", "First-response time percentiles, of a merchant or of all");
+  rt->add_option("--merchant", q.merchant);
+  rt->callback([&] { rc = RunQuery(g, "response-times", q); });
 
   auto* status = app.add_subcommand("status", "The log's partitions and lengths, the views' progress, the policy");
   status->callback([&] {

@@ -12,7 +12,7 @@
 
 #include "events/codec.h"
 #include "builtin_policies.h"
-#include "events/embedded_log.h"
+#include "events/open_log.h"
 #include "projections/views.h"
 
 namespace ledger {
@@ -79,9 +79,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const
   fs::create_directories(options.data_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.data_dir, ec.message()));
   LEDGER_ASSIGN_OR_RETURN(Policy policy, ResolvePolicy(options));
-  EmbeddedLogOptions lo;
-  lo.partitions = options.partitions;
-  LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedLog::Open((fs::path(options.data_dir) / "log").string(), lo));
+  LEDGER_ASSIGN_OR_RETURN(auto log, OpenEventLog({options.log_uri, options.data_dir, options.partitions}));
   return Open(std::move(log), (fs::path(options.data_dir) / "views").string(), std::move(policy), clock);
 }
 

@@ -34,12 +34,15 @@ struct LedgerOptions {
   // A profile name or a policy file. Empty: the one the ledger was created
   // with (enamad for a new ledger).
   std::string policy;
-  uint32_t partitions = 6;  // for a new embedded log
+  uint32_t partitions = 6;  // for a new log
+  // "" (embedded, under data_dir) or "kafka://HOST:PORT[/TOPIC]". The views
+  // and the policy stay under data_dir either way.
+  std::string log_uri;
 };
 
 class Ledger {
  public:
-  // Opens (or creates) the ledger in options.data_dir on the embedded log,
+  // Opens (or creates) the ledger in options.data_dir on the log it names,
   // and brings the views up to the log.
   static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options, const Clock& clock);
   // Same over a given log (Kafka) with views in `views_dir`.

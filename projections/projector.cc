@@ -29,6 +29,47 @@ std::string Projector::TransactionKey(std::string_view merchant_id, const fb::Tr
   return TxKey(merchant_id, t.reference_number, t.terminal, t.purchase_date_ms, t.amount);
 }
 
+std::string Projector::OpenCaseKey(const CaseState& c) {
+  std::string k = "st/";
+  k += fb::EnumNameCaseStatus(c.status);
+  k.push_back('\0');
+  k += c.authority;
+  k.push_back('\0');
+  k += c.case_id;
+  return k;
+}
+
+std::string Projector::CountKey(const CaseState& c) {
+  // Month of acceptance, category, authority, region.
+  std::string k = "cnt/" + FormatDate(c.accepted_at_ms).substr(0, 7);
+  k.push_back('\0');
+  k += fb::EnumNameCategory(c.category);
+  k.push_back('\0');
+  k += c.authority;
+  k.push_back('\0');
+  k += c.region;
+  return k;
+}
+
+// Secondary indexes and counters that follow a case's changes.
+void Projector::IndexCase(const CaseState& before, const CaseState& after, TimeMs at) {
+  const bool was_open = !before.case_id.empty() && !IsTerminal(before.status);
+  const bool is_open = !IsTerminal(after.status);
+  const std::string old_key = was_open ? OpenCaseKey(before) : "";
+  const std::string new_key = is_open ? OpenCaseKey(after) : "";
+  if (old_key != new_key) {
+    if (!old_key.empty()) index_[old_key] = std::nullopt;
+    if (!new_key.empty()) index_[new_key] = std::string();
+  }
+  if (before.accepted_at_ms == 0 && after.accepted_at_ms > 0) ++counters_[CountKey(after)];
+  if (!before.responded && after.responded && after.accepted_at_ms > 0) {
+    // First response time, exact, sorted: "rt/<merchant>\0<ms BE>\0<case>".
+    const std::string ms = EncodeU64(static_cast<uint64_t>(std::max<TimeMs>(0, at - after.accepted_at_ms)));
+    index_["rt/" + after.merchant_id + std::string(1, '\0') + ms + std::string(1, '\0') + after.case_id] = std::string();
+    index_["rt*/" + ms + std::string(1, '\0') + after.case_id] = std::string();
+  }
+}
+
 Result<CaseState*> Projector::LoadCase(const std::string& id) {
   auto it = cases_.find(id);
   if (it != cases_.end()) return it->second.get();
@@ -66,8 +107,8 @@ Result<const MerchantState*> Projector::Merchant(const std::string& id) {
 }
 
 Result<std::optional<std::string>> Projector::TransactionOwner(const std::string& key) {
-  auto it = tx_index_.find(key);
-  if (it != tx_index_.end()) return it->second;
+  auto it = index_.find(key);
+  if (it != index_.end()) return it->second;
   return store_.Get(Cf::kIndex, key);
 }
 
@@ -114,12 +155,13 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
     before.reset(new CaseState(*c));
     EvolveCase(*c, *e);
     DiffTimers(TimersOf(*before), TimersOf(*c), new_timers);
+    IndexCase(*before, *c, e->occurred_at_ms());
     dirty_cases_.insert(case_id);
     if (e->payload_type() == fb::Payload::ComplaintFiled && c->transaction) {
-      tx_index_[TransactionKey(merchant_id, *c->transaction)] = case_id;
+      index_[TransactionKey(merchant_id, *c->transaction)] = case_id;
     }
     if (e->payload_type() == fb::Payload::TransactionRejected && c->transaction) {
-      tx_index_[TransactionKey(merchant_id, *c->transaction)] = std::nullopt;
+      index_[TransactionKey(merchant_id, *c->transaction)] = std::nullopt;
     }
   }
   if (m == nullptr) {
@@ -133,6 +175,7 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
 
   StagedEvent s;
   s.case_id = case_id;
+  s.merchant_id = merchant_id;
   s.command_id = e->command_id() ? e->command_id()->str() : "";
   if (e->command_digest()) {
     s.command_digest.assign(reinterpret_cast<const char*>(e->command_digest()->data()),
@@ -171,7 +214,7 @@ Status Projector::Commit(const std::vector<Position>& positions) {
       batch.Delete(store_.handle(Cf::kTimers), key);
     }
   }
-  for (const auto& [key, owner] : tx_index_) {
+  for (const auto& [key, owner] : index_) {
     if (owner) {
       batch.Put(store_.handle(Cf::kIndex), key, *owner);
     } else {
@@ -189,6 +232,8 @@ Status Projector::Commit(const std::vector<Position>& positions) {
       batch.Put(store_.handle(Cf::kIndex),
                 "ev/" + s.case_id + std::string(1, '\0') + EncodeU64(pos.partition) + EncodeU64(pos.offset), "");
     }
+    batch.Put(store_.handle(Cf::kIndex),
+              "mev/" + s.merchant_id + std::string(1, '\0') + EncodeU64(pos.partition) + EncodeU64(pos.offset), "");
     if (!s.command_id.empty()) {
       auto it = results.find(s.command_id);
       if (it == results.end()) {
@@ -209,6 +254,11 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     max_time = std::max(max_time, s.at);
   }
   for (const auto& [id, j] : results) batch.Put(store_.handle(Cf::kCommands), id, j.dump());
+  for (const auto& [key, delta] : counters_) {
+    LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kAnalytics, key));
+    const int64_t value = (prior ? static_cast<int64_t>(DecodeU64(*prior)) : 0) + delta;
+    batch.Put(store_.handle(Cf::kAnalytics), key, EncodeU64(static_cast<uint64_t>(value)));
+  }
   for (const auto& [p, pos] : last) {
     batch.Put(store_.handle(Cf::kMeta), ViewStore::OffsetKey(p), EncodeU64(pos->offset + 1));
     batch.Put(store_.handle(Cf::kMeta), ViewStore::HeadKey(p),
@@ -230,8 +280,9 @@ void Projector::Discard() {
   dirty_cases_.clear();
   dirty_merchants_.clear();
   timers_.clear();
-  tx_index_.clear();
+  index_.clear();
   command_results_.clear();
+  counters_.clear();
   staged_.clear();
 }
 

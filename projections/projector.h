@@ -46,10 +46,15 @@ class Projector {
 
   // "tx/<merchant>\0<ref>\0<terminal>\0<date ms>\0<amount>"
   static std::string TransactionKey(std::string_view merchant_id, const fb::TransactionT& t);
+  // "st/<status>\0<authority>\0<case id>": open cases by state and authority.
+  static std::string OpenCaseKey(const CaseState& c);
+  // Analytics keys (projections/README.md).
+  static std::string CountKey(const CaseState& c);
 
  private:
   struct StagedEvent {
     std::string case_id;
+    std::string merchant_id;
     std::string command_id;
     std::string command_digest;
     std::string type;
@@ -57,6 +62,7 @@ class Projector {
   };
   Result<CaseState*> LoadCase(const std::string& id);
   Result<MerchantState*> LoadMerchant(const std::string& id);
+  void IndexCase(const CaseState& before, const CaseState& after, TimeMs at);
   void DiffTimers(const std::vector<Timer>& before, const std::vector<Timer>& after,
                   std::vector<Timer>* new_timers);
 
@@ -65,8 +71,9 @@ class Projector {
   std::unordered_map<std::string, std::unique_ptr<MerchantState>> merchants_;
   std::set<std::string> dirty_cases_, dirty_merchants_;
   std::map<std::string, bool> timers_;                                       // key -> put (else delete)
-  std::map<std::string, std::optional<std::string>> tx_index_;               // key -> case id or delete
+  std::map<std::string, std::optional<std::string>> index_;               // index CF: key -> value, or delete
   std::map<std::string, std::string> command_results_;                       // staged in this batch
+  std::map<std::string, int64_t> counters_;                                  // analytics CF: key -> delta
   std::vector<StagedEvent> staged_;
 };
 

@@ -1,0 +1,142 @@
+#include "projections/queries.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "projections/views.h"
+
+namespace ledger {
+
+namespace {
+
+std::vector<std::string> Split0(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == '\0') {
+      out.emplace_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+Result<int64_t> Indicator(const MerchantState& m, const std::string& name) {
+  if (name == "unanswered") return m.unanswered;
+  if (name == "unresolved") return m.unresolved;
+  if (name == "delays") return static_cast<int64_t>(m.active_delays.size());
+  if (name == "violations") return m.violations_l1 + m.violations_l2 + m.violations_l3;
+  if (name == "complaints") return m.complaints;
+  if (name == "open_complaints") return m.open_cases;
+  if (name == "delays_total") return m.delays_total;
+  if (name == "resolved") return m.resolved;
+  return Status::InvalidArgument(fmt::format(
+      "unknown indicator '{}' (unanswered, unresolved, delays, violations, complaints, "
+      "open_complaints, delays_total, resolved)", name));
+}
+
+}  // namespace
+
+Result<nlohmann::json> RankMerchants(const ViewStore& views, const std::string& indicator,
+                                     size_t limit, TimeMs now) {
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kMerchants, "", SIZE_MAX));
+  std::vector<std::pair<int64_t, std::unique_ptr<MerchantState>>> ranked;
+  for (const auto& [id, bytes] : rows) {
+    LEDGER_ASSIGN_OR_RETURN(auto m, DecodeMerchantState(bytes));
+    LEDGER_ASSIGN_OR_RETURN(int64_t v, Indicator(*m, indicator));
+    ranked.emplace_back(v, std::move(m));
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < ranked.size() && i < limit; ++i) {
+    nlohmann::json j = MerchantJson(*ranked[i].second, now);
+    out.push_back({{"rank", i + 1}, {"merchant_id", j["merchant_id"]}, {"name", j["name"]},
+                   {indicator, ranked[i].first}, {"status", j["status"]}, {"star_level", j["star_level"]}});
+  }
+  return out;
+}
+
+Result<nlohmann::json> OpenCases(const ViewStore& views, const std::string& status,
+                                 const std::string& authority, bool list, size_t limit) {
+  const std::string prefix = status.empty() ? "st/" : "st/" + status + std::string(1, '\0');
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kIndex, prefix, SIZE_MAX));
+  std::map<std::pair<std::string, std::string>, uint64_t> counts;
+  nlohmann::json cases = nlohmann::json::array();
+  for (const auto& [key, unused] : rows) {
+    auto parts = Split0(std::string_view(key).substr(3));
+    if (parts.size() != 3) return Status::Corruption("views: bad open-case index key");
+    if (!authority.empty() && parts[1] != authority) continue;
+    ++counts[{parts[0], parts[1]}];
+    if (list && cases.size() < limit) cases.push_back({{"case_id", parts[2]}, {"status", parts[0]}, {"authority", parts[1]}});
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [k, n] : counts) out.push_back({{"status", k.first}, {"authority", k.second}, {"cases", n}});
+  if (list) return nlohmann::json{{"counts", out}, {"cases", cases}};
+  return out;
+}
+
+Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vector<std::string>& by,
+                                          const std::string& from_month, const std::string& to_month) {
+  static const std::vector<std::string> kDims = {"month", "category", "authority", "region"};
+  std::vector<size_t> pick;
+  for (const auto& d : by) {
+    auto it = std::find(kDims.begin(), kDims.end(), d);
+    if (it == kDims.end()) {
+      return Status::InvalidArgument(fmt::format("unknown dimension '{}' (month, category, authority, region)", d));
+    }
+    pick.push_back(static_cast<size_t>(it - kDims.begin()));
+  }
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kAnalytics, "cnt/", SIZE_MAX));
+  std::map<std::vector<std::string>, uint64_t> groups;
+  uint64_t total = 0;
+  for (const auto& [key, value] : rows) {
+    auto parts = Split0(std::string_view(key).substr(4));
+    if (parts.size() != 4) return Status::Corruption("views: bad analytics key");
+    if (!from_month.empty() && parts[0] < from_month) continue;
+    if (!to_month.empty() && parts[0] > to_month) continue;
+    std::vector<std::string> g;
+    for (size_t i : pick) g.push_back(parts[i]);
+    const uint64_t n = DecodeU64(value);
+    groups[g] += n;
+    total += n;
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [g, n] : groups) {
+    nlohmann::json row;
+    for (size_t i = 0; i < pick.size(); ++i) row[kDims[pick[i]]] = g[i];
+    row["complaints"] = n;
+    row["share"] = total ? static_cast<double>(n) / static_cast<double>(total) : 0.0;
+    out.push_back(row);
+  }
+  std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+    if (!pick.empty() && pick[0] == 0) return false;  // by month: keep time order
+    return a["complaints"].template get<uint64_t>() > b["complaints"].template get<uint64_t>();
+  });
+  return out;
+}
+
+Result<nlohmann::json> ResponseTimes(const ViewStore& views, const std::string& merchant_id) {
+  const std::string prefix = merchant_id.empty() ? "rt*/" : "rt/" + merchant_id + std::string(1, '\0');
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kIndex, prefix, SIZE_MAX));
+  // Keys sort by response time, so the n-th key is the n-th smallest.
+  std::vector<double> hours;
+  hours.reserve(rows.size());
+  for (const auto& [key, unused] : rows) {
+    hours.push_back(static_cast<double>(DecodeU64(std::string_view(key).substr(prefix.size(), 8))) / kHourMs);
+  }
+  auto q = [&](double p) -> nlohmann::json {
+    if (hours.empty()) return nullptr;
+    const size_t i = std::min(hours.size() - 1, static_cast<size_t>(p * static_cast<double>(hours.size())));
+    return hours[i];
+  };
+  return nlohmann::json{{"merchant_id", merchant_id.empty() ? nlohmann::json("*") : nlohmann::json(merchant_id)},
+                        {"responses", hours.size()},
+                        {"p50_hours", q(0.5)},
+                        {"p90_hours", q(0.9)},
+                        {"p99_hours", q(0.99)},
+                        {"max_hours", hours.empty() ? nlohmann::json() : nlohmann::json(hours.back())}};
+}
+
+}  // namespace ledger

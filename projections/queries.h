@@ -1,0 +1,35 @@
+// Queries for analysts over the views: rankings, open cases, complaint
+// analytics and response times. Read-only; results are JSON arrays/objects.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/time.h"
+#include "projections/store.h"
+
+namespace ledger {
+
+// Merchants ranked by an indicator, highest first (ties by id). Indicators:
+// unanswered, unresolved, delays (active), violations (all levels),
+// complaints, open_complaints, delays_total, resolved.
+Result<nlohmann::json> RankMerchants(const ViewStore& views, const std::string& indicator,
+                                     size_t limit, TimeMs now);
+
+// Open cases counted by state and authority, optionally filtered; with
+// `list`, the case ids too (at most `limit`).
+Result<nlohmann::json> OpenCases(const ViewStore& views, const std::string& status,
+                                 const std::string& authority, bool list, size_t limit);
+
+// Accepted complaints counted by the chosen dimensions (month, category,
+// authority, region), optionally within months [from_month, to_month] ("YYYY-MM").
+Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vector<std::string>& by,
+                                          const std::string& from_month, const std::string& to_month);
+
+// First-response times (hours) of a merchant, or of all when empty:
+// count, p50, p90, p99, max.
+Result<nlohmann::json> ResponseTimes(const ViewStore& views, const std::string& merchant_id);
+
+}  // namespace ledger

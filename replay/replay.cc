@@ -1,0 +1,231 @@
+#include "replay/replay.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "engine/service.h"
+#include "events/codec.h"
+#include "projections/views.h"
+
+namespace ledger {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+uint64_t TotalRecords(EventLog& log) {
+  uint64_t n = 0;
+  for (PartitionId p = 0; p < log.partitions(); ++p) {
+    auto end = log.EndOffset(p);
+    if (end.ok()) n += end.value();
+  }
+  return n;
+}
+
+Result<std::vector<Position>> Positions(const ViewStore& views, const std::string& prefix) {
+  LEDGER_ASSIGN_OR_RETURN(auto keys, views.Scan(Cf::kIndex, prefix, SIZE_MAX));
+  std::vector<Position> out;
+  out.reserve(keys.size());
+  for (const auto& [key, unused] : keys) {
+    const std::string_view rest = std::string_view(key).substr(prefix.size());
+    out.push_back({static_cast<PartitionId>(DecodeU64(rest.substr(0, 8))), DecodeU64(rest.substr(8, 8)), {}});
+  }
+  return out;
+}
+
+Result<std::string> ReadOne(EventLog& log, const Position& pos) {
+  LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(pos.partition, pos.offset, 1));
+  if (records.empty() || records[0].offset != pos.offset) {
+    return Status::Corruption(fmt::format("{}: partition {} offset {} is missing", log.Describe(),
+                                          pos.partition, pos.offset));
+  }
+  return std::move(records[0].bytes);
+}
+
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Result<std::vector<Position>> CaseEventPositions(const ViewStore& views, const std::string& case_id) {
+  return Positions(views, "ev/" + case_id + std::string(1, '\0'));
+}
+
+Result<std::vector<Position>> MerchantEventPositions(const ViewStore& views, const std::string& merchant_id) {
+  return Positions(views, "mev/" + merchant_id + std::string(1, '\0'));
+}
+
+Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const Progress& progress) {
+  const std::string fresh = views_dir + ".rebuild";
+  std::error_code ec;
+  fs::remove_all(fresh, ec);
+  const uint64_t total = TotalRecords(log);
+  const auto start = std::chrono::steady_clock::now();
+  RebuildReport report;
+  {
+    LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(fresh));
+    LEDGER_ASSIGN_OR_RETURN(report.events, ApplyLog(log, *views, [&](uint64_t done) {
+                              if (progress) progress(done, total);
+                            }));
+    LEDGER_ASSIGN_OR_RETURN(report.digest, views->Digest());
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Swap: the old views go only once the new ones are whole.
+  const std::string old = views_dir + ".old";
+  fs::remove_all(old, ec);
+  if (fs::exists(views_dir)) {
+    fs::rename(views_dir, old, ec);
+    if (ec) return Status::IoError(fmt::format("cannot move {} aside: {}", views_dir, ec.message()));
+  }
+  fs::rename(fresh, views_dir, ec);
+  if (ec) return Status::IoError(fmt::format("cannot move {} into place: {}", fresh, ec.message()));
+  fs::remove_all(old, ec);
+  return report;
+}
+
+Result<VerifyReport> Verify(EventLog& log, const ViewStore& live, const std::string& scratch_dir,
+                            const Progress& progress) {
+  VerifyReport report;
+  const uint64_t total = TotalRecords(log);
+  for (PartitionId p = 0; p < log.partitions(); ++p) {
+    Hash32 head = ZeroHash();
+    Offset next = 0;
+    uint64_t count = 0;
+    for (;;) {
+      LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, 4096));
+      if (records.empty()) break;
+      for (const auto& r : records) {
+        LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(r.bytes, p, r.offset));
+        if (!std::equal(head.begin(), head.end(), e->prev_hash()->begin())) {
+          return Status::Corruption(fmt::format(
+              "partition {}: first bad offset {}: its prev_hash does not match the record before it "
+              "(edited, deleted, inserted or reordered)", p, r.offset));
+        }
+        if (PartitionFor(e->partition_key() ? e->partition_key()->string_view() : "", log.partitions()) != p) {
+          return Status::Corruption(fmt::format("partition {}: first bad offset {}: record belongs to another partition",
+                                                p, r.offset));
+        }
+        head = HashRecord(r.bytes);
+        ++count;
+      }
+      next = records.back().offset + 1;
+      report.events += records.size();
+      if (progress) progress(report.events, total * 2);
+    }
+    report.partitions.emplace_back(p, count);
+  }
+  std::error_code ec;
+  fs::remove_all(scratch_dir, ec);
+  {
+    LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(scratch_dir));
+    LEDGER_RETURN_IF_ERROR(ApplyLog(log, *views, [&](uint64_t done) {
+                             if (progress) progress(report.events + done, total * 2);
+                           }).status());
+    LEDGER_ASSIGN_OR_RETURN(report.rebuilt_digest, views->Digest());
+  }
+  fs::remove_all(scratch_dir, ec);
+  LEDGER_ASSIGN_OR_RETURN(report.live_digest, live.Digest());
+  if (report.live_digest != report.rebuilt_digest) {
+    return Status::Corruption(fmt::format(
+        "the live views differ from a rebuild of the log: live digest {}, rebuilt {}",
+        HexOf(report.live_digest), HexOf(report.rebuilt_digest)));
+  }
+  return report;
+}
+
+Result<std::unique_ptr<MerchantState>> MerchantAsOf(EventLog& log, const ViewStore& views,
+                                                    const std::string& merchant_id, TimeMs as_of) {
+  LEDGER_ASSIGN_OR_RETURN(auto positions, MerchantEventPositions(views, merchant_id));
+  auto merchant = std::make_unique<MerchantState>();
+  std::unordered_map<std::string, CaseState> cases;
+  bool registered = false;
+  for (const auto& pos : positions) {
+    LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadOne(log, pos));
+    LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(bytes, pos.partition, pos.offset));
+    if (e->occurred_at_ms() > as_of) break;  // a partition's events are in time order
+    registered = registered || e->payload_type() == fb::Payload::MerchantRegistered;
+    const std::string case_id(CaseIdOf(*e));
+    if (case_id.empty()) {
+      EvolveMerchant(*merchant, *e, nullptr, nullptr);
+      continue;
+    }
+    CaseState& c = cases[case_id];
+    const CaseState before = c;
+    EvolveCase(c, *e);
+    EvolveMerchant(*merchant, *e, &before, &c);
+  }
+  if (!registered) {
+    return Status::NotFound(fmt::format("merchant {} was not registered at {}", merchant_id, FormatTime(as_of)));
+  }
+  return merchant;
+}
+
+Result<uint64_t> Export(EventLog& log, const ViewStore& views, const ExportFilter& f,
+                        ExportFormat format, const EventJson& renderer, std::ostream& out) {
+  uint64_t written = 0;
+  if (format == ExportFormat::kCsv) {
+    out << "partition,offset,event_id,occurred_at,type,stream_id,stream_version,merchant_id,case_id,"
+           "actor_role,actor_id,command_id,policy_version,payload\n";
+  }
+  auto emit = [&](const std::string& bytes, PartitionId p, Offset o) -> Status {
+    LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(bytes, p, o));
+    const TimeMs at = e->occurred_at_ms();
+    if (at < f.from || at >= f.to) return Status::Ok();
+    const std::string type(PayloadName(*e));
+    if (!f.types.empty() && !f.types.count(type)) return Status::Ok();
+    const std::string merchant = e->partition_key() ? e->partition_key()->str() : "";
+    if (!f.merchant_id.empty() && merchant != f.merchant_id) return Status::Ok();
+    if (!f.case_id.empty() && CaseIdOf(*e) != f.case_id) return Status::Ok();
+    auto j = nlohmann::json::parse(renderer.Render(bytes), nullptr, false);
+    if (format == ExportFormat::kJsonLines) {
+      j["partition"] = p;
+      j["offset"] = o;
+      j["occurred_at"] = FormatTime(at);
+      j.erase("prev_hash");
+      j.erase("command_digest");
+      j["prev_hash"] = HexOf(e->prev_hash()->data(), e->prev_hash()->size());
+      out << j.dump() << '\n';
+    } else {
+      auto str = [](const flatbuffers::String* s) { return s ? s->str() : std::string(); };
+      out << p << ',' << o << ',' << CsvField(str(e->event_id())) << ',' << FormatTime(at) << ','
+          << type << ',' << CsvField(str(e->stream_id())) << ',' << e->stream_version() << ','
+          << CsvField(merchant) << ',' << CsvField(CaseIdOf(*e)) << ','
+          << (e->actor() ? RoleName(e->actor()->role()) : "") << ','
+          << CsvField(e->actor() ? str(e->actor()->id()) : "") << ',' << CsvField(str(e->command_id())) << ','
+          << CsvField(str(e->policy_version())) << ',' << CsvField(j.value("payload", nlohmann::json()).dump())
+          << '\n';
+    }
+    ++written;
+    return Status::Ok();
+  };
+  if (!f.case_id.empty() || !f.merchant_id.empty()) {
+    LEDGER_ASSIGN_OR_RETURN(auto positions, f.case_id.empty() ? MerchantEventPositions(views, f.merchant_id)
+                                                              : CaseEventPositions(views, f.case_id));
+    for (const auto& pos : positions) {
+      LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadOne(log, pos));
+      LEDGER_RETURN_IF_ERROR(emit(bytes, pos.partition, pos.offset));
+    }
+    return written;
+  }
+  for (PartitionId p = 0; p < log.partitions(); ++p) {
+    Offset next = 0;
+    for (;;) {
+      LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, 4096));
+      if (records.empty()) break;
+      for (const auto& r : records) LEDGER_RETURN_IF_ERROR(emit(r.bytes, p, r.offset));
+      next = records.back().offset + 1;
+    }
+  }
+  return written;
+}
+
+}  // namespace ledger

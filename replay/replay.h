@@ -1,0 +1,72 @@
+// Replay: everything auditors and operators derive from the log alone.
+//   Rebuild     replays the whole log into fresh views beside the live ones, then swaps.
+//   Verify      checks every partition's hash chain, and that a rebuild equals the live views.
+//   MerchantAsOf  a merchant's public profile as it stood at a moment, folded from its events.
+//   Export      events as JSON lines or CSV, filtered.
+// None of these reads a clock: times are inputs.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/command_json.h"
+#include "engine/state.h"
+#include "events/event_log.h"
+#include "projections/store.h"
+
+namespace ledger {
+
+// Reports progress: events done so far, and the total when known (0 if not).
+using Progress = std::function<void(uint64_t done, uint64_t total)>;
+
+struct RebuildReport {
+  uint64_t events = 0;
+  double seconds = 0;
+  Hash32 digest{};
+};
+
+// Replays `log` into `<views_dir>.rebuild`, then moves it to `views_dir` (the
+// old views are removed only after the new ones are complete). REQUIRES: no
+// process has `views_dir` open.
+Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const Progress& progress);
+
+struct VerifyReport {
+  uint64_t events = 0;
+  std::vector<std::pair<PartitionId, uint64_t>> partitions;  // records per partition
+  Hash32 live_digest{};
+  Hash32 rebuilt_digest{};
+};
+
+// Checks every record decodes and chains to the one before it, then rebuilds
+// into a scratch directory and compares digests with `live`. The error names
+// the partition and the first bad offset, or the two digests.
+Result<VerifyReport> Verify(EventLog& log, const ViewStore& live, const std::string& scratch_dir,
+                            const Progress& progress);
+
+// A merchant's state at `as_of` (inclusive), from its events in the log.
+Result<std::unique_ptr<MerchantState>> MerchantAsOf(EventLog& log, const ViewStore& views,
+                                                    const std::string& merchant_id, TimeMs as_of);
+
+struct ExportFilter {
+  std::string merchant_id;
+  std::string case_id;
+  std::set<std::string> types;  // payload type names; empty: all
+  TimeMs from = 0;              // inclusive
+  TimeMs to = INT64_MAX;        // exclusive
+};
+enum class ExportFormat { kJsonLines, kCsv };
+
+// Writes the matching events in log order (per partition). Returns how many.
+Result<uint64_t> Export(EventLog& log, const ViewStore& views, const ExportFilter& filter,
+                        ExportFormat format, const EventJson& renderer, std::ostream& out);
+
+// The positions of a case's or a merchant's events, from the views' index.
+Result<std::vector<Position>> CaseEventPositions(const ViewStore& views, const std::string& case_id);
+Result<std::vector<Position>> MerchantEventPositions(const ViewStore& views, const std::string& merchant_id);
+
+}  // namespace ledger
