@@ -10,6 +10,7 @@
 #include <fstream>
 #include <fmt/format.h>
 
+#include "benchmarks/workload.h"
 #include "engine/cli_output.h"
 #include "engine/demo.h"
 #include "engine/service.h"
@@ -451,6 +452,37 @@ int Main(int argc, char** argv) {
     j["partitions"] = parts;
     auto t = l.LedgerTime();
     j["latest_event_at"] = t.ok() && t.value() > 0 ? nlohmann::json(FormatTime(t.value())) : nlohmann::json();
+    PrintObject(j, Format(g));
+  });
+
+  WorkloadOptions sim;
+  double step_minutes = 60;
+  auto* simulate = app.add_subcommand("simulate",
+      "Drive a seeded, realistic workload through the real command path (eNamad scale by default)");
+  simulate->add_option("--seed", sim.seed)->capture_default_str();
+  simulate->add_option("--merchants", sim.merchants)->capture_default_str();
+  simulate->add_option("--complaints-per-month", sim.complaints_per_month)->capture_default_str();
+  simulate->add_option("--months", sim.months)->capture_default_str();
+  simulate->add_option("--start", sim.start, "UTC date the simulated time starts (or the ledger's latest time)")
+      ->capture_default_str();
+  simulate->add_option("--max-events", sim.max_events, "Stop once about this many events were written");
+  simulate->add_option("--step-minutes", step_minutes, "Commands within a step share one durable batch")
+      ->capture_default_str();
+  simulate->callback([&] {
+    ManualClock clock(0);
+    auto ledger = OpenLedger(g, clock);
+    if (!ledger.ok()) { rc = Fail(ledger.status()); return; }
+    sim.step = static_cast<TimeMs>(step_minutes * 60000);
+    if (sim.step <= 0) { rc = Fail(Status::InvalidArgument("--step-minutes must be positive")); return; }
+    ProgressPrinter progress("simulate");
+    auto r = RunWorkload(*ledger.value(), clock, sim, [&](uint64_t done, uint64_t total) { progress(done, total); });
+    progress.Finish();
+    if (!r.ok()) { rc = Fail(r.status()); return; }
+    nlohmann::json j = r->ToJson();
+    uint64_t events = 0;
+    for (PartitionId p = 0; p < ledger.value()->log().partitions(); ++p) events += ledger.value()->log().EndOffset(p).value();
+    j["log_events"] = events;
+    j["simulated_until"] = FormatTime(clock.Now());
     PrintObject(j, Format(g));
   });
 
