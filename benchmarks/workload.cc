@@ -110,6 +110,7 @@ class Generator {
     double acc = 0;
     for (const auto& m : merchants_) cumulative_.push_back(acc += m.weight / total);
     for (uint32_t i = 0; i < o_.merchants; ++i) {
+      if (l_.GetMerchant(MerchantId(i)).ok()) continue;  // a later run on the same ledger
       const TimeMs licence = start - static_cast<TimeMs>(30 + rng_() % 3000) * kDayMs;
       Schedule(start, {C::RegisterMerchant, R::operator_, "centre",
                        fmt::format(R"({{"merchant_id":"{}","name":"Shop {}","licence_date":"{}","domains":["shop{}.ir"],)"
@@ -140,14 +141,14 @@ class Generator {
     const uint32_t mi = PickMerchant();
     const std::string m = MerchantId(mi);
     const uint64_t n = ++complaint_seq_;
-    const std::string id = fmt::format("S{:09}", n);
+    const std::string id = fmt::format("S{}-{:09}", o_.seed, n);
     const std::string consumer = fmt::format("u{}", rng_() % 5'000'000);
     const int64_t amount = static_cast<int64_t>(50'000 + rng_() % 50'000'000);
     Schedule(t, {C::FileComplaint, R::consumer, consumer,
                  fmt::format(R"({{"case_id":"{}","merchant_id":"{}","consumer_id":"{}","reference_number":"RF{}",)"
                              R"("terminal":"T{}","purchase_date":"{}","amount":{},"invoice_number":"INV{}",)"
                              R"("category":"{}","channel":"{}","region":"{}"}})",
-                             id, m, consumer, n, mi % 97, FormatDate(t - static_cast<TimeMs>(1 + rng_() % 20) * kDayMs),
+                             id, m, consumer, id, mi % 97, FormatDate(t - static_cast<TimeMs>(1 + rng_() % 20) * kDayMs),
                              amount, n, kCategories[Weighted(kCategoryWeights)],
                              (const char*[]){"web", "app", "qr", "social"}[rng_() % 4],
                              kRegions[Weighted(kRegionWeights)])});

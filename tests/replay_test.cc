@@ -1,0 +1,214 @@
+// Replay for auditors and analysts: rebuild, verify, as-of, export, queries.
+#include <sstream>
+
+#include <catch2/catch.hpp>
+#include <rocksdb/db.h>
+
+#include "benchmarks/workload.h"
+#include "events/embedded_log.h"
+#include "projections/queries.h"
+#include "replay/replay.h"
+#include "tests/fixture.h"
+
+using namespace ledger;
+using namespace ledger::test;
+using C = fb::Command;
+
+namespace {
+
+// A small simulated ledger, with the merchant profiles captured live at a few moments.
+struct Simulated {
+  Simulated() : dir(TempDir("sim")), clock(0) {
+    LedgerOptions o;
+    o.data_dir = dir;
+    ledger = Ledger::Open(o, clock).value();
+    WorkloadOptions w;
+    w.merchants = 40;
+    w.complaints_per_month = 150;
+    w.months = 2;
+    w.seed = 7;
+    w.start = "2025-03-01";
+    // Run in three legs, capturing every profile between them.
+    for (int leg = 0; leg < 3; ++leg) {
+      auto leg_report = RunWorkload(*ledger, clock, w, {}).value();
+      accepted += leg_report.accepted;
+      complaints += leg_report.complaints;
+      refused += leg_report.refused;
+      w.start = FormatDate(clock.Now());
+      std::map<std::string, nlohmann::json> snapshot;
+      for (const auto& [id, bytes] : ledger->views().Scan(Cf::kMerchants, "", SIZE_MAX).value()) {
+        snapshot[id] = MerchantJson(*DecodeMerchantState(bytes).value(), clock.Now());
+      }
+      snapshots.emplace_back(clock.Now(), std::move(snapshot));
+      w.seed += 1;
+    }
+  }
+  ~Simulated() {
+    ledger.reset();
+    std::filesystem::remove_all(dir);
+  }
+  std::string dir;
+  ManualClock clock;
+  std::unique_ptr<Ledger> ledger;
+  uint64_t accepted = 0, complaints = 0, refused = 0;
+  std::vector<std::pair<TimeMs, std::map<std::string, nlohmann::json>>> snapshots;
+};
+
+Simulated& Shared() {
+  static Simulated s;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("The simulated workload goes through the rules and makes every kind of activity", "[replay][simulate]") {
+  auto& s = Shared();
+  CHECK(s.accepted > 1000);
+  CHECK(s.complaints > 300);
+  CHECK(s.refused < s.accepted / 4);
+  auto rank = RankMerchants(s.ledger->views(), "delays_total", 3, s.clock.Now()).value();
+  CHECK(rank[0]["delays_total"].get<int64_t>() > 0);
+  auto analytics = ComplaintAnalytics(s.ledger->views(), {"category"}, "", "").value();
+  CHECK(analytics.size() >= 5);
+  uint64_t sum = 0;
+  for (const auto& row : analytics) sum += row["complaints"].get<uint64_t>();
+  auto by_month = ComplaintAnalytics(s.ledger->views(), {"month"}, "", "").value();
+  uint64_t sum_months = 0;
+  for (const auto& row : by_month) sum_months += row["complaints"].get<uint64_t>();
+  CHECK(sum == sum_months);
+  auto rt = ResponseTimes(s.ledger->views(), "").value();
+  CHECK(rt["responses"].get<uint64_t>() > 50);
+  CHECK(rt["p50_hours"].get<double>() <= rt["p99_hours"].get<double>());
+}
+
+TEST_CASE("A merchant's profile as of a past moment equals what the live views showed then", "[replay][as-of]") {
+  auto& s = Shared();
+  size_t compared = 0;
+  for (const auto& [at, profiles] : s.snapshots) {
+    for (const auto& [id, live] : profiles) {
+      auto m = MerchantAsOf(s.ledger->log(), s.ledger->views(), id, at);
+      REQUIRE(m.ok());
+      INFO(id << " at " << FormatTime(at));
+      CHECK(MerchantJson(*m.value(), at) == live);
+      ++compared;
+    }
+  }
+  CHECK(compared == 3 * 40);
+  CHECK(MerchantAsOf(s.ledger->log(), s.ledger->views(), "m00000", 0).status().code() == Code::kNotFound);
+}
+
+TEST_CASE("Verify passes on an honest ledger and a rebuild reproduces its digest", "[replay][verify]") {
+  auto& s = Shared();
+  auto r = Verify(s.ledger->log(), s.ledger->views(), s.dir + "/scratch", {});
+  REQUIRE(r.ok());
+  CHECK(r->events > 1000);
+  CHECK(r->live_digest == r->rebuilt_digest);
+}
+
+TEST_CASE("Export filters by merchant, case, type and time", "[replay][export]") {
+  auto& s = Shared();
+  EventJson renderer;
+  std::stringstream all, typed, csv;
+  ExportFilter f;
+  f.merchant_id = "m00000";
+  const uint64_t n = Export(s.ledger->log(), s.ledger->views(), f, ExportFormat::kJsonLines, renderer, all).value();
+  CHECK(n == MerchantEventPositions(s.ledger->views(), "m00000").value().size());
+  std::string line;
+  while (std::getline(all, line)) CHECK(nlohmann::json::parse(line)["partition_key"] == "m00000");
+  f.types = {"ResponseDeadlineMissed"};
+  const uint64_t missed = Export(s.ledger->log(), s.ledger->views(), f, ExportFormat::kCsv, renderer, csv).value();
+  CHECK(missed < n);
+  size_t lines = 0;
+  while (std::getline(csv, line)) {
+    if (lines++ > 0) CHECK(line.find(",ResponseDeadlineMissed,") != std::string::npos);
+  }
+  CHECK(lines == missed + 1);
+  ExportFilter window;
+  window.from = s.snapshots[0].first;
+  window.to = s.snapshots[1].first;
+  std::stringstream w;
+  Export(s.ledger->log(), s.ledger->views(), window, ExportFormat::kJsonLines, renderer, w).value();
+  while (std::getline(w, line)) {
+    const auto t = nlohmann::json::parse(line)["occurred_at_ms"].get<int64_t>();
+    CHECK(t >= window.from);
+    CHECK(t < window.to);
+  }
+}
+
+TEST_CASE("Open cases are counted by state and authority", "[replay][query]") {
+  Fixture f;
+  f.RegisterMerchant("m1");
+  const auto a = f.Accepted("m1", "A");
+  f.Accepted("m1", "B");
+  REQUIRE(f.Merchant(C::Respond, a, "m1", R"(,"message":"x")").status.ok());
+  auto counts = OpenCases(f.ledger().views(), "", "", false, 10).value();
+  REQUIRE(counts.size() == 2);
+  auto awaiting = OpenCases(f.ledger().views(), "awaiting_response", "", true, 10).value();
+  CHECK(awaiting["counts"][0]["cases"] == 1);
+  REQUIRE(f.Consumer(C::Accept, a).status.ok());
+  CHECK(OpenCases(f.ledger().views(), "awaiting_consumer", "", false, 10).value().empty());
+}
+
+TEST_CASE("Rebuild swaps in fresh views equal to the live ones", "[replay][rebuild]") {
+  const auto dir = TempDir("rebuild");
+  ManualClock clock(ParseTime(kStart).value());
+  Hash32 live;
+  LedgerOptions o;
+  o.data_dir = dir;
+  {
+    auto l = Ledger::Open(o, clock).value();
+    WorkloadOptions w;
+    w.merchants = 10;
+    w.complaints_per_month = 60;
+    w.months = 1;
+    w.start = "2026-03-01";
+    REQUIRE(RunWorkload(*l, clock, w, {}).ok());
+    live = l->views().Digest().value();
+  }
+  auto log = EmbeddedLog::Open(dir + "/log").value();
+  uint64_t calls = 0;
+  auto r = Rebuild(*log, dir + "/views", [&](uint64_t, uint64_t) { ++calls; });
+  REQUIRE(r.ok());
+  CHECK(r->digest == live);
+  CHECK(calls > 0);
+  CHECK_FALSE(std::filesystem::exists(dir + "/views.rebuild"));
+  CHECK(ViewStore::Open(dir + "/views").value()->Digest().value() == live);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Verify names the partition and first bad offset of a deleted record", "[replay][verify][tamper]") {
+  const auto dir = TempDir("verify");
+  ManualClock clock(ParseTime(kStart).value());
+  LedgerOptions o;
+  o.data_dir = dir;
+  PartitionId p;
+  {
+    auto l = Ledger::Open(o, clock).value();
+    REQUIRE(l->SubmitJson(R"({"actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
+                          R"("command":{"merchant_id":"m1","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})").status.ok());
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(l->SubmitJson(fmt::format(R"({{"actor":{{"role":"operator","id":"c"}},"command_type":"RecordViolation",)"
+                                        R"("command":{{"merchant_id":"m1","level":1,"rule":"r{}"}}}})", i)).status.ok());
+    }
+    p = PartitionFor("m1", l->log().partitions());
+  }
+  {
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir + "/log", &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    // Delete offset 2 and move offset 3 down into its place: no gap, a broken chain.
+    std::string k2(12, '\0'), k3(12, '\0'), v3;
+    k2[3] = k3[3] = static_cast<char>(p);
+    k2[11] = 2;
+    k3[11] = 3;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), k3, &v3).ok());
+    REQUIRE(db->Put(rocksdb::WriteOptions(), k2, v3).ok());
+    REQUIRE(db->Delete(rocksdb::WriteOptions(), k3).ok());
+  }
+  auto log = EmbeddedLog::Open(dir + "/log").value();
+  auto views = ViewStore::Open(dir + "/views").value();
+  auto r = Verify(*log, *views, dir + "/scratch", {});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find(fmt::format("partition {}: first bad offset 2", p)) != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
