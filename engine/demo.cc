@@ -7,7 +7,9 @@
 #include "engine/cli_output.h"
 #include "engine/service.h"
 #include "projections/views.h"
+#include "events/codec.h"
 #include "replay/history.h"
+#include "replay/replay.h"
 
 namespace ledger {
 
@@ -15,12 +17,13 @@ namespace {
 
 class Demo {
  public:
-  Demo(Ledger& ledger, ManualClock& clock, bool json) : l_(ledger), clock_(clock), json_(json) {}
+  Demo(Ledger& ledger, ManualClock& clock, bool json, std::string scratch)
+      : l_(ledger), clock_(clock), json_(json), scratch_(std::move(scratch)) {}
 
   // Runs one command as `who`; returns its result (case id etc.).
   nlohmann::json Do(fb::Command type, fb::Role role, const std::string& who, const std::string& body,
                     bool expect_ok = true) {
-    auto parsed = l_.codec().ParseBody(type, body, "", role, who);
+    auto parsed = l_.codec().ParseBody(type, body, fmt::format("demo-{}", ++seq_), role, who);
     if (!parsed.ok()) throw std::runtime_error(parsed.status().ToString());
     Outcome o = l_.SubmitOne(parsed.value());
     if (o.status.ok() != expect_ok) {
@@ -63,6 +66,20 @@ class Demo {
                j["days_since_licence"].get<int64_t>());
   }
 
+  void AsOf(const std::string& merchant_id, const std::string& when) {
+    const TimeMs t = ParseTime(when).value();
+    auto m = MerchantAsOf(l_.log(), l_.views(), merchant_id, t);
+    if (!m.ok()) throw std::runtime_error(m.status().ToString());
+    PrintObject(MerchantJson(*m.value(), t), json_ ? OutputFormat::kJson : OutputFormat::kTable);
+  }
+
+  void Verify() {
+    auto r = ledger::Verify(l_.log(), l_.views(), scratch_, {});
+    if (!r.ok()) throw std::runtime_error(r.status().ToString());
+    PrintObject({{"verified_events", r->events}, {"digest", HexOf(r->live_digest)}},
+                json_ ? OutputFormat::kJson : OutputFormat::kTable);
+  }
+
   void History(const std::string& case_id) {
     EventJson renderer;
     auto h = CaseHistory(l_.log(), l_.views(), case_id, renderer);
@@ -79,6 +96,8 @@ class Demo {
   Ledger& l_;
   ManualClock& clock_;
   bool json_;
+  std::string scratch_;
+  int seq_ = 0;
 };
 
 std::string Complaint(const std::string& merchant, const std::string& consumer, const std::string& ref,
@@ -163,6 +182,11 @@ void Script(Demo& d) {
 
   d.Heading("History of case " + k2 + " (ledger history " + k2 + ")");
   d.History(k2);
+
+  d.Heading("Behsaz's profile as it stood on 2026-01-13, folded from the log (ledger merchant behsaz --as-of 2026-01-13)");
+  d.AsOf("behsaz", "2026-01-13");
+  d.Heading("The log verified: hash chains and a rebuild equal to the live views (ledger verify)");
+  d.Verify();
 }
 
 }  // namespace
@@ -185,7 +209,7 @@ int RunDemo(const std::string& data_dir, bool json) {
                ledger.value()->policy().version, FormatTime(clock.Now()));
   }
   try {
-    Demo d(*ledger.value(), clock, json);
+    Demo d(*ledger.value(), clock, json, (dir / "views.verify").string());
     Script(d);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
