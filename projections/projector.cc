@@ -189,6 +189,8 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
     command_results_[s.command_id] = j.dump();
   }
   s.at = e->occurred_at_ms();
+  s.policy_version = e->policy_version() ? e->policy_version()->str() : "";
+  s.schema_version = e->schema_version();
   staged_.push_back(std::move(s));
   return Status::Ok();
 }
@@ -263,6 +265,10 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     batch.Put(store_.handle(Cf::kMeta), ViewStore::OffsetKey(p), EncodeU64(pos->offset + 1));
     batch.Put(store_.handle(Cf::kMeta), ViewStore::HeadKey(p),
               std::string(reinterpret_cast<const char*>(pos->hash.data()), pos->hash.size()));
+  }
+  if (!staged_.empty()) {
+    batch.Put(store_.handle(Cf::kMeta), "policy_version", staged_.back().policy_version);
+    batch.Put(store_.handle(Cf::kMeta), "schema_version", std::to_string(staged_.back().schema_version));
   }
   if (max_time > 0) {
     LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kMeta, "max_time"));

@@ -58,6 +58,8 @@ class Projector {
     std::string command_id;
     std::string command_digest;
     std::string type;
+    std::string policy_version;
+    uint16_t schema_version = 0;
     TimeMs at = 0;
   };
   Result<CaseState*> LoadCase(const std::string& id);

@@ -5,7 +5,9 @@
 //   analytics  dimension key -> count / histogram (projections/views.h)
 //   commands   command id -> result JSON   (idempotent retries)
 //   index      "tx/" transaction key -> case id; "ev/" case id \0 partition offset -> ""
-//   meta       "offset/<p>", "head/<p>", "max_time", "partitions"
+//   meta       "offset/<p>", "head/<p>", "max_time", "policy_version", "schema_version"
+//              (of the latest event applied). The digest is computed on demand
+//              (Digest()) by `ledger verify` and `ledger rebuild`.
 // Everything but meta is covered by Digest(); all of it is a pure function
 // of the log (docs/projections.md).
 #pragma once
