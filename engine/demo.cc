@@ -7,7 +7,10 @@
 #include "engine/cli_output.h"
 #include "engine/service.h"
 #include "projections/views.h"
+#include <sodium.h>
+
 #include "events/codec.h"
+#include "events/open_log.h"
 #include "replay/history.h"
 #include "replay/replay.h"
 
@@ -191,7 +194,7 @@ void Script(Demo& d) {
 
 }  // namespace
 
-int RunDemo(const std::string& data_dir, bool json) {
+int RunDemo(const std::string& data_dir, const std::string& log_uri, bool json) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(data_dir) / "demo";
   std::error_code ec;
@@ -199,24 +202,35 @@ int RunDemo(const std::string& data_dir, bool json) {
   ManualClock clock(ParseTime("2026-01-05T09:00:00Z").value());
   LedgerOptions o;
   o.data_dir = dir.string();
+  if (!log_uri.empty() && log_uri != "embedded") {
+    auto k = ParseKafkaUri(log_uri);
+    if (!k.ok()) {
+      fmt::print(stderr, "error: {}\n", k.status().ToString());
+      return 1;
+    }
+    uint8_t r[4];
+    randombytes_buf(r, sizeof r);
+    o.log_uri = fmt::format("kafka://{}/{}.demo-{}", k->bootstrap, k->topic, HexOf(r, sizeof r));
+  }
   auto ledger = Ledger::Open(o, clock);
   if (!ledger.ok()) {
     fmt::print(stderr, "error: {}\n", ledger.status().ToString());
     return 1;
   }
   if (!json) {
-    fmt::print("Demo ledger in {} (embedded log, policy {}, clock starts {})\n", dir.string(),
-               ledger.value()->policy().version, FormatTime(clock.Now()));
+    fmt::print("Demo ledger in {} (log {}, policy {}, clock starts {})\n", dir.string(),
+               ledger.value()->log().Describe(), ledger.value()->policy().version, FormatTime(clock.Now()));
   }
   try {
-    Demo d(*ledger.value(), clock, json, (dir / "views.verify").string());
+    Demo d(*ledger.value(), clock, json, (dir / "verify-scratch").string());
     Script(d);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
   }
   if (!json) {
-    fmt::print("\nExplore it: ledger --data {} merchant behsaz | history CASE | case CASE\n", dir.string());
+    fmt::print("\nExplore it: ledger --data {}{} merchant behsaz | history CASE | case CASE\n", dir.string(),
+               o.log_uri.empty() ? "" : " --log " + o.log_uri);
   }
   return 0;
 }

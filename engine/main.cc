@@ -1,5 +1,7 @@
 // `ledger`: the command line of the complaint ledger.
+#include <csignal>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -145,7 +147,7 @@ int RunRebuild(const Globals& g) {
   auto log = OpenLogOnly(g);
   if (!log.ok()) return Fail(log.status());
   ProgressPrinter progress("rebuild");
-  auto r = Rebuild(*log.value(), (std::filesystem::path(g.data_dir) / "views").string(),
+  auto r = Rebuild(*log.value(), ViewsDirFor({g.log_uri, g.data_dir, g.partitions}),
                    [&](uint64_t done, uint64_t total) { progress(done, total); });
   progress.Finish();
   if (!r.ok()) return Fail(r.status());
@@ -161,7 +163,7 @@ int RunVerify(const Globals& g) {
   if (!ledger.ok()) return Fail(ledger.status());
   ProgressPrinter progress("verify");
   auto r = Verify(ledger.value()->log(), ledger.value()->views(),
-                  (std::filesystem::path(g.data_dir) / "views.verify").string(),
+                  ViewsDirFor({g.log_uri, g.data_dir, g.partitions}) + ".verify",
                   [&](uint64_t done, uint64_t total) { progress(done, total); });
   progress.Finish();
   if (!r.ok()) return Fail(r.status());
@@ -241,6 +243,64 @@ int RunQuery(const Globals& g, const std::string& what, const QueryArgs& q) {
     PrintObject(*r, Format(g));
   } else {
     PrintRows(*r, Format(g));
+  }
+  return 0;
+}
+
+struct TailArgs {
+  std::optional<uint64_t> from;
+  bool once = false;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+
+int RunTail(const Globals& g, const TailArgs& t) {
+  auto log = OpenLogOnly(g);
+  if (!log.ok()) return Fail(log.status());
+  EventLog& l = *log.value();
+  std::vector<Offset> next(l.partitions());
+  for (PartitionId p = 0; p < l.partitions(); ++p) {
+    if (t.from) {
+      next[p] = *t.from;
+    } else {
+      auto end = l.EndOffset(p);
+      if (!end.ok()) return Fail(end.status());
+      next[p] = end.value();
+    }
+  }
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  EventJson renderer;
+  while (!g_stop) {
+    size_t printed = 0;
+    for (PartitionId p = 0; p < l.partitions() && !g_stop; ++p) {
+      auto records = l.Read(p, next[p], 1000);
+      if (!records.ok()) return Fail(records.status());
+      for (const auto& r : records.value()) {
+        auto e = DecodeEvent(r.bytes, r.partition, r.offset);
+        if (!e.ok()) return Fail(e.status());
+        if (g.json) {
+          auto j = nlohmann::json::parse(renderer.Render(r.bytes), nullptr, false);
+          j["partition"] = r.partition;
+          j["offset"] = r.offset;
+          j.erase("prev_hash");
+          j.erase("command_digest");
+          fmt::print("{}\n", j.dump());
+        } else {
+          const auto* ev = e.value();
+          fmt::print("{}  {}:{:<6} {:<30} {:<16} {:<18} {}:{}\n", FormatTime(ev->occurred_at_ms()), r.partition,
+                     r.offset, PayloadName(*ev), CaseIdOf(*ev),
+                     ev->partition_key() ? ev->partition_key()->str() : "",
+                     ev->actor() ? RoleName(ev->actor()->role()) : "",
+                     ev->actor() && ev->actor()->id() ? ev->actor()->id()->str() : "");
+        }
+        next[p] = r.offset + 1;
+        ++printed;
+      }
+    }
+    std::fflush(stdout);
+    if (t.once) break;
+    if (printed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return 0;
 }
@@ -446,9 +506,10 @@ int Main(int argc, char** argv) {
       auto applied = l.views().NextOffset(p);
       if (!end.ok() || !applied.ok()) { rc = Fail(end.ok() ? applied.status() : end.status()); return; }
       events += end.value();
-      parts.push_back({{"partition", p}, {"events", end.value()}, {"applied", applied.value()}});
+      parts.push_back({{"partition", p}, {"end_offset", end.value()}, {"applied_up_to", applied.value()}});
     }
-    j["events"] = events;
+    // Embedded offsets have no gaps, so they count events; Kafka's do not.
+    if (l.log().Describe().rfind("embedded:", 0) == 0) j["events"] = events;
     j["partitions"] = parts;
     auto t = l.LedgerTime();
     j["latest_event_at"] = t.ok() && t.value() > 0 ? nlohmann::json(FormatTime(t.value())) : nlohmann::json();
@@ -486,8 +547,14 @@ int Main(int argc, char** argv) {
     PrintObject(j, Format(g));
   });
 
+  TailArgs tail_args;
+  auto* tail = app.add_subcommand("tail", "Follow the events as they are appended (Ctrl-C to stop)");
+  tail->add_option("--from", tail_args.from, "Start at this offset in every partition (default: the end)");
+  tail->add_flag("--once", tail_args.once, "Print what is there and stop, instead of following");
+  tail->callback([&] { rc = RunTail(g, tail_args); });
+
   auto* demo = app.add_subcommand("demo", "Register merchants, drive complaints through their whole life, print history and indicators");
-  demo->callback([&] { rc = RunDemo(g.data_dir, Format(g) == OutputFormat::kJson); });
+  demo->callback([&] { rc = RunDemo(g.data_dir, g.log_uri, Format(g) == OutputFormat::kJson); });
 
   try {
     app.parse(argc, argv);

@@ -79,8 +79,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const
   fs::create_directories(options.data_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.data_dir, ec.message()));
   LEDGER_ASSIGN_OR_RETURN(Policy policy, ResolvePolicy(options));
-  LEDGER_ASSIGN_OR_RETURN(auto log, OpenEventLog({options.log_uri, options.data_dir, options.partitions}));
-  return Open(std::move(log), (fs::path(options.data_dir) / "views").string(), std::move(policy), clock);
+  const LogLocation where{options.log_uri, options.data_dir, options.partitions};
+  LEDGER_ASSIGN_OR_RETURN(auto log, OpenEventLog(where));
+  return Open(std::move(log), ViewsDirFor(where), std::move(policy), clock);
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<EventLog> log,

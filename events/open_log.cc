@@ -5,18 +5,55 @@
 #include <fmt/format.h>
 
 #include "events/embedded_log.h"
+#include "events/kafka_log.h"
 
 namespace ledger {
+
+namespace fs = std::filesystem;
+
+Result<KafkaLocation> ParseKafkaUri(const std::string& uri) {
+  constexpr std::string_view kScheme = "kafka://";
+  if (uri.rfind(kScheme, 0) != 0) {
+    return Status::InvalidArgument(fmt::format("--log '{}': expected 'embedded' or kafka://HOST:PORT[/TOPIC]", uri));
+  }
+  KafkaLocation k;
+  std::string rest = uri.substr(kScheme.size());
+  const auto slash = rest.find('/');
+  k.bootstrap = rest.substr(0, slash);
+  if (slash != std::string::npos && slash + 1 < rest.size()) k.topic = rest.substr(slash + 1);
+  if (k.bootstrap.empty() || k.bootstrap.find(':') == std::string::npos) {
+    return Status::InvalidArgument(fmt::format("--log '{}': HOST:PORT is missing", uri));
+  }
+  for (char c : k.topic) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return Status::InvalidArgument(fmt::format("--log '{}': '{}' is not a valid topic name", uri, k.topic));
+    }
+  }
+  return k;
+}
+
+std::string ViewsDirFor(const LogLocation& where) {
+  if (where.uri.empty() || where.uri == "embedded") return (fs::path(where.data_dir) / "views").string();
+  auto k = ParseKafkaUri(where.uri);
+  const std::string topic = k.ok() ? k->topic : "invalid";
+  return (fs::path(where.data_dir) / ("kafka-" + topic) / "views").string();
+}
 
 Result<std::unique_ptr<EventLog>> OpenEventLog(const LogLocation& where) {
   if (where.uri.empty() || where.uri == "embedded") {
     EmbeddedLogOptions o;
     o.partitions = where.partitions;
-    LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedLog::Open((std::filesystem::path(where.data_dir) / "log").string(), o));
+    LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedLog::Open((fs::path(where.data_dir) / "log").string(), o));
     return std::unique_ptr<EventLog>(std::move(log));
   }
-  return Status::InvalidArgument(fmt::format(
-      "--log '{}': expected 'embedded' or kafka://HOST:PORT[/TOPIC]", where.uri));
+  LEDGER_ASSIGN_OR_RETURN(KafkaLocation k, ParseKafkaUri(where.uri));
+  KafkaLogOptions o;
+  o.bootstrap = k.bootstrap;
+  o.topic = k.topic;
+  o.partitions = where.partitions;
+  o.operation_timeout_ms = 30000;
+  LEDGER_ASSIGN_OR_RETURN(auto log, KafkaLog::Open(o));
+  return std::unique_ptr<EventLog>(std::move(log));
 }
 
 }  // namespace ledger

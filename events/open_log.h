@@ -15,6 +15,18 @@ struct LogLocation {
   uint32_t partitions = 6;  // for a log created now
 };
 
+struct KafkaLocation {
+  std::string bootstrap;                   // HOST:PORT[,HOST:PORT...]
+  std::string topic = "complaints.events";
+};
+
+// "kafka://HOST:PORT[/TOPIC]"; names what is wrong.
+Result<KafkaLocation> ParseKafkaUri(const std::string& uri);
+
 Result<std::unique_ptr<EventLog>> OpenEventLog(const LogLocation& where);
+
+// Where the views of that log live: <data>/views for the embedded log,
+// <data>/kafka-<topic>/views for a topic, so views never mix two logs.
+std::string ViewsDirFor(const LogLocation& where);
 
 }  // namespace ledger

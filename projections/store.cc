@@ -1,5 +1,7 @@
 #include "projections/store.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -24,6 +26,8 @@ uint64_t DecodeU64(std::string_view s) {
 }
 
 Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
   rocksdb::Options o;
   o.create_if_missing = true;
   o.create_missing_column_families = true;
