@@ -81,14 +81,20 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const
   LEDGER_ASSIGN_OR_RETURN(Policy policy, ResolvePolicy(options));
   const LogLocation where{options.log_uri, options.data_dir, options.partitions};
   LEDGER_ASSIGN_OR_RETURN(auto log, OpenEventLog(where));
-  return Open(std::move(log), ViewsDirFor(where), std::move(policy), clock);
+  std::unique_ptr<IndicatorSink> sink;
+  if (!options.log_uri.empty() && options.log_uri != "embedded") {
+    LEDGER_ASSIGN_OR_RETURN(KafkaLocation k, ParseKafkaUri(options.log_uri));
+    LEDGER_ASSIGN_OR_RETURN(sink, KafkaIndicatorSink::Open(k.bootstrap, IndicatorTopicFor(k.topic), log->partitions()));
+  }
+  return Open(std::move(log), ViewsDirFor(where), std::move(policy), clock, std::move(sink));
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<EventLog> log,
                                              const std::string& views_dir, Policy policy,
-                                             const Clock& clock) {
+                                             const Clock& clock, std::unique_ptr<IndicatorSink> sink) {
   LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(views_dir));
   std::unique_ptr<Ledger> l(new Ledger(std::move(log), std::move(views), std::move(policy), clock));
+  if (sink) l->SetIndicatorSink(std::move(sink));
   LEDGER_RETURN_IF_ERROR(l->CatchUp().status());
   return l;
 }
@@ -102,9 +108,11 @@ Ledger::Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, 
       projector_(*views_) {}
 
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
-                          const std::function<void(uint64_t)>& on_progress) {
+                          const std::function<void(uint64_t)>& on_progress,
+                          std::map<std::string, std::string>* indicators) {
   constexpr size_t kBatch = 2048;
   Projector projector(views);
+  projector.set_collect_indicators(indicators != nullptr);
   uint64_t applied = 0;
   for (PartitionId p = 0; p < log.partitions(); ++p) {
     LEDGER_ASSIGN_OR_RETURN(Offset next, views.NextOffset(p));
@@ -129,6 +137,7 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
         positions.push_back({p, r.offset, head});
       }
       LEDGER_RETURN_IF_ERROR(projector.Commit(positions));
+      if (indicators) indicators->merge(projector.TakeIndicators());
       applied += records.size();
       next = records.back().offset + 1;
       if (on_progress) on_progress(applied);
@@ -140,7 +149,24 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
 Result<uint64_t> Ledger::CatchUp() {
   std::lock_guard<std::mutex> lock(mu_);
   projector_.Discard();
-  return ApplyLog(*log_, *views_);
+  std::map<std::string, std::string> changed;
+  auto n = ApplyLog(*log_, *views_, {}, sink_ ? &changed : nullptr);
+  for (auto& [k, v] : changed) unpublished_[k] = std::move(v);
+  PublishIndicators();
+  return n;
+}
+
+void Ledger::SetIndicatorSink(std::unique_ptr<IndicatorSink> sink) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sink_ = std::move(sink);
+  projector_.set_collect_indicators(sink_ != nullptr);
+}
+
+void Ledger::PublishIndicators() {
+  for (auto& [k, v] : projector_.TakeIndicators()) unpublished_[k] = std::move(v);
+  if (!sink_ || unpublished_.empty()) return;
+  publish_status_ = sink_->Publish(unpublished_);
+  if (publish_status_.ok()) unpublished_.clear();
 }
 
 Result<TimeMs> Ledger::LedgerTime() {
@@ -281,6 +307,7 @@ Result<std::vector<Position>> Ledger::AppendAndCommit(std::vector<PendingRecord>
     return Status::IoError(fmt::format("events appended but views not updated ({}); they catch up on the next start",
                                        s.message()));
   }
+  PublishIndicators();
   return positions;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,7 @@
 #include "engine/decide.h"
 #include "engine/policy.h"
 #include "events/event_log.h"
+#include "events/indicator_sink.h"
 #include "projections/projector.h"
 #include "projections/store.h"
 
@@ -45,10 +47,12 @@ class Ledger {
   // Opens (or creates) the ledger in options.data_dir on the log it names,
   // and brings the views up to the log.
   static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options, const Clock& clock);
-  // Same over a given log (Kafka) with views in `views_dir`.
+  // Same over a given log with views in `views_dir`, publishing indicators
+  // to `sink` if given.
   static Result<std::unique_ptr<Ledger>> Open(std::unique_ptr<EventLog> log,
                                               const std::string& views_dir, Policy policy,
-                                              const Clock& clock);
+                                              const Clock& clock,
+                                              std::unique_ptr<IndicatorSink> sink = nullptr);
 
   // Applies commands in order. Each gets its own outcome; accepted ones are
   // durable (synced) before this returns, all in one append. A command whose
@@ -78,6 +82,13 @@ class Ledger {
   const CommandCodec& codec() const { return codec_; }
   const Clock& clock() const { return clock_; }
 
+  // Downstream: after each commit the changed merchants' indicators go to
+  // `sink` (on Kafka: the compacted topic). If publishing fails, they are
+  // kept and sent with the next commit (see indicator_backlog()).
+  void SetIndicatorSink(std::unique_ptr<IndicatorSink> sink);
+  size_t indicator_backlog() const { return unpublished_.size(); }
+  const Status& last_publish_status() const { return publish_status_; }
+
  private:
   Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, Policy policy,
          const Clock& clock);
@@ -89,6 +100,7 @@ class Ledger {
                      std::vector<Timer>* new_timers);
   Outcome DecideOne(const ParsedCommand& cmd, TimeMs now, std::vector<PendingRecord>& records);
   Result<std::vector<Position>> AppendAndCommit(std::vector<PendingRecord> records);
+  void PublishIndicators();
 
   std::mutex mu_;
   std::unique_ptr<EventLog> log_;
@@ -97,11 +109,17 @@ class Ledger {
   const Clock& clock_;
   CommandCodec codec_;
   Projector projector_;
+  std::unique_ptr<IndicatorSink> sink_;
+  std::map<std::string, std::string> unpublished_;
+  Status publish_status_;
 };
 
 // Replays log records beyond the views' offsets into the views (crash
 // recovery, rebuild). `on_progress(applied)` is called after each batch.
+// With `indicators`, the public indicators of the merchants it changed are
+// added to it (merchant id -> JSON).
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
-                          const std::function<void(uint64_t)>& on_progress = {});
+                          const std::function<void(uint64_t)>& on_progress = {},
+                          std::map<std::string, std::string>* indicators = nullptr);
 
 }  // namespace ledger

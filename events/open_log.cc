@@ -32,6 +32,10 @@ Result<KafkaLocation> ParseKafkaUri(const std::string& uri) {
   return k;
 }
 
+std::string IndicatorTopicFor(const std::string& events_topic) {
+  return events_topic == "complaints.events" ? "merchant.indicators" : events_topic + ".indicators";
+}
+
 std::string ViewsDirFor(const LogLocation& where) {
   if (where.uri.empty() || where.uri == "embedded") return (fs::path(where.data_dir) / "views").string();
   auto k = ParseKafkaUri(where.uri);

@@ -25,6 +25,10 @@ Result<KafkaLocation> ParseKafkaUri(const std::string& uri);
 
 Result<std::unique_ptr<EventLog>> OpenEventLog(const LogLocation& where);
 
+// The compacted topic of merchant indicators that goes with an events topic:
+// "merchant.indicators" for "complaints.events", else "<topic>.indicators".
+std::string IndicatorTopicFor(const std::string& events_topic);
+
 // Where the views of that log live: <data>/views for the embedded log,
 // <data>/kafka-<topic>/views for a topic, so views never mix two logs.
 std::string ViewsDirFor(const LogLocation& where);

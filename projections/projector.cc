@@ -207,7 +207,9 @@ Status Projector::Commit(const std::vector<Position>& positions) {
   }
   for (const auto& id : dirty_merchants_) {
     const auto& m = merchants_[id];
-    if (m) batch.Put(store_.handle(Cf::kMerchants), id, EncodeMerchantState(*m));
+    if (!m) continue;
+    batch.Put(store_.handle(Cf::kMerchants), id, EncodeMerchantState(*m));
+    if (collect_indicators_) indicators_[id] = MerchantJson(*m, m->last_event_ms).dump();
   }
   for (const auto& [key, put] : timers_) {
     if (put) {
@@ -277,6 +279,7 @@ Status Projector::Commit(const std::vector<Position>& positions) {
   }
   Status s = store_.Write(batch);
   Discard();
+  if (!s.ok()) indicators_.clear();
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/state.h"
@@ -43,6 +44,12 @@ class Projector {
   Status Commit(const std::vector<Position>& positions);
   // Forgets everything staged (the append failed).
   void Discard();
+
+  // When on, each Commit renders the public indicators of every merchant it
+  // changed (MerchantJson as of the merchant's latest event), for downstream.
+  void set_collect_indicators(bool on) { collect_indicators_ = on; }
+  // The indicators collected since the last call: merchant id -> JSON.
+  std::map<std::string, std::string> TakeIndicators() { return std::exchange(indicators_, {}); }
 
   // "tx/<merchant>\0<ref>\0<terminal>\0<date ms>\0<amount>"
   static std::string TransactionKey(std::string_view merchant_id, const fb::TransactionT& t);
@@ -77,6 +84,8 @@ class Projector {
   std::map<std::string, std::string> command_results_;                       // staged in this batch
   std::map<std::string, int64_t> counters_;                                  // analytics CF: key -> delta
   std::vector<StagedEvent> staged_;
+  bool collect_indicators_ = false;
+  std::map<std::string, std::string> indicators_;
 };
 
 }  // namespace ledger
