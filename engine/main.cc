@@ -19,6 +19,7 @@
 #include "projections/views.h"
 #include "events/codec.h"
 #include "events/open_log.h"
+#include "projections/group_projector.h"
 #include "projections/queries.h"
 #include "replay/history.h"
 #include "replay/replay.h"
@@ -545,6 +546,29 @@ int Main(int argc, char** argv) {
     j["log_events"] = events;
     j["simulated_until"] = FormatTime(clock.Now());
     PrintObject(j, Format(g));
+  });
+
+  std::string group = "ledger-projectors";
+  double idle_exit = 0;
+  auto* project = app.add_subcommand("project",
+      "Run a projector in a Kafka consumer group: processes of one group share the topic's partitions");
+  project->add_option("--group", group, "Consumer group id")->capture_default_str();
+  project->add_option("--idle-exit", idle_exit, "Stop after this many seconds without a new event (0: run until Ctrl-C)");
+  project->callback([&] {
+    auto k = ParseKafkaUri(g.log_uri);
+    if (!k.ok()) { rc = Fail(Status::InvalidArgument("project needs --log kafka://HOST:PORT[/TOPIC]")); return; }
+    GroupProjectorOptions po;
+    po.kafka = k.value();
+    po.group = group;
+    po.views_dir = ViewsDirFor({g.log_uri, g.data_dir, g.partitions});
+    po.idle_exit_ms = static_cast<int>(idle_exit * 1000);
+    static std::atomic<bool> stop{false};
+    std::signal(SIGINT, [](int) { stop = true; });
+    std::signal(SIGTERM, [](int) { stop = true; });
+    auto r = RunGroupProjector(po, stop);
+    if (!r.ok()) { rc = Fail(r.status()); return; }
+    PrintObject({{"applied", r->applied}, {"owned_partitions", r->owned}, {"digest", HexOf(r->digest)},
+                 {"views", po.views_dir}}, Format(g));
   });
 
   TailArgs tail_args;

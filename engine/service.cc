@@ -123,18 +123,8 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
       std::vector<Position> positions;
       positions.reserve(records.size());
       for (const auto& r : records) {
-        LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(r.bytes, r.partition, r.offset));
-        if (!std::equal(head.begin(), head.end(), e->prev_hash()->begin())) {
-          return Status::Corruption(fmt::format(
-              "{}: partition {} offset {}: hash chain broken (prev_hash does not match the record before it)",
-              log.Describe(), p, r.offset));
-        }
-        head = HashRecord(r.bytes);
-        Status s = projector.Stage(r.bytes);
-        if (!s.ok()) {
-          return Status(Status::Corruption(fmt::format("partition {} offset {}: {}", p, r.offset, s.message())));
-        }
-        positions.push_back({p, r.offset, head});
+        LEDGER_ASSIGN_OR_RETURN(Position pos, projector.StageFromLog(r, head, log.Describe()));
+        positions.push_back(pos);
       }
       LEDGER_RETURN_IF_ERROR(projector.Commit(positions));
       if (indicators) indicators->merge(projector.TakeIndicators());

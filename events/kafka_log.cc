@@ -401,15 +401,25 @@ void KafkaLog::CloseProducer() {
 
 // ---- reading ------------------------------------------------------------------------
 
-Status KafkaLog::Watermarks(PartitionId partition, int timeout_ms, int64_t* low, int64_t* high) {
-  const auto err = rd_kafka_query_watermark_offsets(consumer_, options_.topic.c_str(),
-                                                    static_cast<int32_t>(partition), low, high,
-                                                    std::max(timeout_ms, 1));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return StatusOf(err, fmt::format("{}: partition {}: cannot query offsets: {}{}", Describe(), partition,
-                                     rd_kafka_err2str(err), LastError()));
+// Low watermark and last stable offset (the consumer reads committed only).
+// Retries while the broker says "not ready" (e.g. a partition just created),
+// until the deadline.
+Status KafkaLog::Watermarks(PartitionId partition, Clock::time_point deadline, int64_t* low,
+                            int64_t* high) {
+  for (int attempt = 0;; ++attempt) {
+    const auto err = rd_kafka_query_watermark_offsets(consumer_, options_.topic.c_str(),
+                                                      static_cast<int32_t>(partition), low, high,
+                                                      std::max(RemainingMs(deadline), 1));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+    const bool not_yet = IsTransient(err) || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                         err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                         err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    if (!not_yet || RemainingMs(deadline) == 0) {
+      return StatusOf(err, fmt::format("{}: partition {}: cannot query offsets: {}{}", Describe(), partition,
+                                       rd_kafka_err2str(err), LastError()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(20 * (attempt + 1), 200)));
   }
-  return Status::Ok();
 }
 
 Result<std::vector<LogRecord>> KafkaLog::ReadLocked(PartitionId partition, Offset from, size_t max,
@@ -418,14 +428,15 @@ Result<std::vector<LogRecord>> KafkaLog::ReadLocked(PartitionId partition, Offse
   *reached_end = false;
   if (max == 0) return out;
   int64_t low = 0, end = 0;
-  LEDGER_RETURN_IF_ERROR(Watermarks(partition, RemainingMs(deadline), &low, &end));
+  LEDGER_RETURN_IF_ERROR(Watermarks(partition, deadline, &low, &end));
   if (from >= static_cast<Offset>(std::max<int64_t>(end, 0))) {  // nothing committed there
     *reached_end = true;
     return out;
   }
   if (from < static_cast<Offset>(std::max<int64_t>(low, 0))) {
     return Status::NotFound(fmt::format(
-        "{}: partition {}: offset {} is before the first offset still in the topic ({}): deleted by retention?",
+        "{}: partition {}: offset {} is before the first offset still in the topic ({}): "
+        "deleted by retention?",
         Describe(), partition, from, low));
   }
 
@@ -476,7 +487,7 @@ Result<std::vector<LogRecord>> KafkaLog::ReadLocked(PartitionId partition, Offse
     out.push_back(std::move(r));
   }
   *reached_end = eof;
-  if (!eof && out.size() < max && out.empty()) {
+  if (!eof && out.empty()) {
     return Status::Unavailable(fmt::format(
         "{}: partition {}: no answer reading from offset {} (committed end {}) in time{}{}", Describe(),
         partition, from, end, transient.empty() ? "" : ": " + transient, LastError()));
@@ -499,7 +510,7 @@ Result<Offset> KafkaLog::EndOffset(PartitionId partition) {
     return Status::InvalidArgument(fmt::format("partition {} does not exist", partition));
   }
   int64_t low = 0, high = 0;
-  LEDGER_RETURN_IF_ERROR(Watermarks(partition, options_.read_timeout_ms, &low, &high));
+  LEDGER_RETURN_IF_ERROR(Watermarks(partition, After(options_.read_timeout_ms), &low, &high));
   return static_cast<Offset>(std::max<int64_t>(high, 0));
 }
 
@@ -511,7 +522,7 @@ Status KafkaLog::LoadHeads(Clock::time_point deadline) {
   std::vector<Hash32> heads(partitions_, ZeroHash());
   for (PartitionId p = 0; p < partitions_; ++p) {
     int64_t low = 0, end = 0;
-    LEDGER_RETURN_IF_ERROR(Watermarks(p, RemainingMs(deadline), &low, &end));
+    LEDGER_RETURN_IF_ERROR(Watermarks(p, deadline, &low, &end));
     int64_t back = 16;
     while (end > low) {
       const int64_t start = std::max(low, end - back);
@@ -519,8 +530,8 @@ Status KafkaLog::LoadHeads(Clock::time_point deadline) {
       LEDGER_ASSIGN_OR_RETURN(auto records,
                               ReadLocked(p, static_cast<Offset>(start), SIZE_MAX, deadline, &reached_end));
       if (!reached_end) {
-        return Status::Unavailable(fmt::format("{}: partition {}: cannot read to the end (offset {}) in time{}",
-                                               Describe(), p, end, LastError()));
+        return Status::Unavailable(fmt::format(
+            "{}: partition {}: cannot read to the end (offset {}) in time{}", Describe(), p, end, LastError()));
       }
       if (!records.empty()) {
         heads[p] = HashRecord(records.back().bytes);
@@ -563,7 +574,8 @@ void KafkaLog::WriterLoop() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       size_t n = 0;
-      while (!queue_.empty() && (group.empty() || n + queue_.front()->records.size() <= options_.max_group_records)) {
+      while (!queue_.empty() &&
+             (group.empty() || n + queue_.front()->records.size() <= options_.max_group_records)) {
         n += queue_.front()->records.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -645,7 +657,7 @@ void KafkaLog::WaitVisible() {
   for (const auto& [p, offset] : last) {
     for (int attempt = 0;; ++attempt) {
       int64_t low = 0, high = 0;
-      if (Watermarks(p, RemainingMs(deadline), &low, &high).ok() && high > offset) break;
+      if (Watermarks(p, deadline, &low, &high).ok() && high > offset) break;
       if (RemainingMs(deadline) == 0) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 << std::min(attempt, 5), 20)));
     }
@@ -694,10 +706,12 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
       heads_[p] = HashRecord(rec.bytes);
       slots_[index].partition = p;
       slots_[index].hash = heads_[p];
+      static_assert(sizeof(uintptr_t) >= 8, "delivery tokens pack generation and index");
       const uintptr_t token = (static_cast<uintptr_t>(generation_) << 32) | index;
       for (;;) {
         const auto err = rd_kafka_producev(
-            producer_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(static_cast<int32_t>(p)),
+            producer_, RD_KAFKA_V_TOPIC(options_.topic.c_str()),
+            RD_KAFKA_V_PARTITION(static_cast<int32_t>(p)),
             RD_KAFKA_V_KEY(rec.partition_key.data(), rec.partition_key.size()),
             RD_KAFKA_V_VALUE(rec.bytes.data(), rec.bytes.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(token)), RD_KAFKA_V_END);
@@ -718,7 +732,6 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
     }
   }
 
-  const auto t_produced = Clock::now();
   // Wait for every delivery report, then check them.
   const auto flush_err = rd_kafka_flush(producer_, options_.message_timeout_ms + 1000);
   for (const Slot& s : slots_) {
@@ -747,7 +760,6 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
     return AbortWith(std::move(cause));
   }
 
-  const auto t_flushed = Clock::now();
   if (rd_kafka_error_t* e = rd_kafka_commit_transaction(producer_, options_.operation_timeout_ms)) {
     heads_ = saved;
     const bool fatal = rd_kafka_error_is_fatal(e);
@@ -766,13 +778,7 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
         "{} (outcome unknown: the records may or may not be in the log){}", s.message(), LastError()));
   }
 
-  const auto t_committed = Clock::now();
   WaitVisible();
-  if (std::getenv("LEDGER_KAFKA_TRACE")) {
-    auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-    fmt::print(stderr, "TRACE group {} records: flush {:.1f} ms, commit {:.1f} ms, visible {:.1f} ms\n",
-               slots_.size(), ms(t_produced, t_flushed), ms(t_flushed, t_committed), ms(t_committed, Clock::now()));
-  }
 
   index = 0;
   for (size_t g = 0; g < group.size(); ++g) {

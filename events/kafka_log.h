@@ -7,8 +7,15 @@
 // transaction (group commit), fills each record's prev_hash from the
 // partition's chain head kept in memory, produces every record to
 // PartitionFor(partition_key) with the key = partition_key, and commits. An
-// Append returns once its transaction is committed; positions carry the real
-// Kafka offsets from the delivery reports.
+// Append returns once its transaction is committed and its records are
+// visible to read_committed readers (the coordinator writes the commit
+// markers just after the commit returns; the writer waits for them, bounded);
+// positions carry the real Kafka offsets from the delivery reports.
+//
+// The chain needs a single writer per topic: the transactional id (by
+// default derived from the topic) is what makes a second writer fence the
+// first. Writers with different ids on one topic would fork the chain.
+// Adding partitions to the topic later changes PartitionFor's mapping: don't.
 //
 // Opening a second KafkaLog with the same transactional id fences the first:
 // its next Append fails with kConflict ("fenced") and nothing it produced
@@ -136,7 +143,7 @@ class KafkaLog final : public EventLog {
   // whether the read got to the end of what is committed.
   Result<std::vector<LogRecord>> ReadLocked(PartitionId partition, Offset from, size_t max,
                                             Clock::time_point deadline, bool* reached_end);
-  Status Watermarks(PartitionId partition, int timeout_ms, int64_t* low, int64_t* high);
+  Status Watermarks(PartitionId partition, Clock::time_point deadline, int64_t* low, int64_t* high);
 
   void WriterLoop();
   void WriteGroup(std::vector<std::unique_ptr<Request>>& group);

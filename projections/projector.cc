@@ -195,6 +195,19 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
   return Status::Ok();
 }
 
+Result<Position> Projector::StageFromLog(const LogRecord& r, Hash32& head, const std::string& log_name) {
+  LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(r.bytes, r.partition, r.offset));
+  if (!std::equal(head.begin(), head.end(), e->prev_hash()->begin())) {
+    return Status::Corruption(fmt::format(
+        "{}: partition {} offset {}: hash chain broken (prev_hash does not match the record before it)",
+        log_name, r.partition, r.offset));
+  }
+  Status s = Stage(r.bytes);
+  if (!s.ok()) return Status::Corruption(fmt::format("partition {} offset {}: {}", r.partition, r.offset, s.message()));
+  head = HashRecord(r.bytes);
+  return Position{r.partition, r.offset, head};
+}
+
 Status Projector::Commit(const std::vector<Position>& positions) {
   if (positions.size() != staged_.size()) {
     return Status::InvalidArgument(fmt::format("commit: {} positions for {} staged events",
@@ -241,7 +254,8 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     if (!s.command_id.empty()) {
       auto it = results.find(s.command_id);
       if (it == results.end()) {
-        LEDGER_ASSIGN_OR_RETURN(auto prior, CommandResult(s.command_id));
+        // A command's events may span two commits (replay batches): extend what is stored.
+        LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kCommands, s.command_id));
         nlohmann::json j = prior ? nlohmann::json::parse(*prior, nullptr, false) : nlohmann::json::object();
         if (!j.is_object()) j = nlohmann::json::object();
         if (!j.contains("events")) {

@@ -38,6 +38,10 @@ class Projector {
   // appended to `new_timers` when it is not null.
   Status Stage(std::string_view record, std::vector<Timer>* new_timers = nullptr);
   size_t staged() const { return staged_.size(); }
+  // Stages a record read from `log_name` after checking that it decodes and
+  // chains to `head` (the hash of its partition's previous record), which it
+  // then advances. Returns the record's position for Commit.
+  Result<Position> StageFromLog(const LogRecord& record, Hash32& head, const std::string& log_name);
 
   // Writes everything staged, with `positions[i]` the log position of the
   // i-th staged record. REQUIRES: positions.size() == staged().

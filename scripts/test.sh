@@ -7,6 +7,12 @@ scripts/install-deps.sh
 
 echo "== build and test (RelWithDebInfo)"
 scripts/build.sh build
+# A real Kafka broker for the [kafka] tests (both runs use it); stopped on exit.
+KDIR=$(mktemp -d)
+trap 'scripts/kafka-broker.sh stop "$KDIR" >/dev/null 2>&1 || true; rm -rf "$KDIR"' EXIT
+LEDGER_KAFKA_BOOTSTRAP=$(scripts/kafka-broker.sh start "$KDIR" | tail -1)
+export LEDGER_KAFKA_BOOTSTRAP
+export LEDGER_KAFKA_DIR=$KDIR
 ctest --test-dir build --output-on-failure -j2
 
 echo "== build and test (ASan + UBSan)"

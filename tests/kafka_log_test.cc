@@ -458,8 +458,15 @@ TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged"
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const std::string restart_log = TempDir("restart") + "/restart.log";
   const auto r0 = SteadyClock::now();
-  const int rc = std::system(
-      fmt::format("'{}' restart '{}' >'{}' 2>&1", script.string(), kdir, restart_log).c_str());
+  // LEDGER_KAFKA_OUTAGE_SECONDS (default 0) keeps the broker down that long
+  // between stop and start, to outlast every timeout of the writer.
+  const char* outage = std::getenv("LEDGER_KAFKA_OUTAGE_SECONDS");
+  const std::string command =
+      outage && std::atoi(outage) > 0
+          ? fmt::format("'{0}' stop '{1}' >'{2}' 2>&1 && sleep {3} && '{0}' start '{1}' >>'{2}' 2>&1",
+                        script.string(), kdir, restart_log, std::atoi(outage))
+          : fmt::format("'{}' restart '{}' >'{}' 2>&1", script.string(), kdir, restart_log);
+  const int rc = std::system(command.c_str());
   const double restart_secs = SecondsSince(r0);
   restarted = true;
   // Keep writing until the log has recovered (or give up after a minute).
@@ -509,6 +516,7 @@ TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged"
   size_t missing = 0;
   for (const auto& [id, pos] : acked) missing += seen.count(id) == 0;
   CHECK(missing == 0);  // nothing acknowledged is missing
-  fmt::print(stderr, "after the restart the log holds {} records ({} acknowledged, {} unacknowledged but committed)\n",
+  fmt::print(stderr,
+             "after the restart the log holds {} records ({} acknowledged, {} unacknowledged but committed)\n",
              seen.size(), acked.size(), seen.size() - (acked.size() - missing));
 }
