@@ -138,12 +138,24 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
 
 Result<uint64_t> Ledger::CatchUp() {
   std::lock_guard<std::mutex> lock(mu_);
+  stale_ = false;
   projector_.Discard();
   std::map<std::string, std::string> changed;
   auto n = ApplyLog(*log_, *views_, {}, sink_ ? &changed : nullptr);
   for (auto& [k, v] : changed) unpublished_[k] = std::move(v);
   PublishIndicators();
   return n;
+}
+
+Status Ledger::RefreshIfStale() {
+  if (!stale_) return Status::Ok();
+  projector_.Discard();
+  std::map<std::string, std::string> changed;
+  auto n = ApplyLog(*log_, *views_, {}, sink_ ? &changed : nullptr);
+  if (!n.ok()) return n.status();
+  for (auto& [k, v] : changed) unpublished_[k] = std::move(v);
+  stale_ = false;
+  return Status::Ok();
 }
 
 void Ledger::SetIndicatorSink(std::unique_ptr<IndicatorSink> sink) {
@@ -287,6 +299,7 @@ Result<std::vector<Position>> Ledger::AppendAndCommit(std::vector<PendingRecord>
   auto positions = log_->Append(std::move(records));
   if (!positions.ok()) {
     projector_.Discard();
+    stale_ = true;  // a failed append may still have landed (Kafka: outcome unknown)
     return positions.status();
   }
   // The events are durable; if the views fail to follow, the next CatchUp
@@ -294,7 +307,8 @@ Result<std::vector<Position>> Ledger::AppendAndCommit(std::vector<PendingRecord>
   Status s = projector_.Commit(positions.value());
   if (!s.ok()) {
     projector_.Discard();
-    return Status::IoError(fmt::format("events appended but views not updated ({}); they catch up on the next start",
+    stale_ = true;
+    return Status::IoError(fmt::format("events appended but views not updated ({}); they catch up from the log",
                                        s.message()));
   }
   PublishIndicators();
@@ -316,6 +330,10 @@ std::vector<Outcome> Ledger::Submit(const std::vector<ParsedCommand>& commands) 
     }
     return outcomes;
   };
+  // After a failed append, what landed in the log must be in the views before
+  // deciding again, so a retried command finds its first result.
+  Status fresh = RefreshIfStale();
+  if (!fresh.ok()) return fail_all(fresh);
   auto ledger_time = LedgerTime();
   if (!ledger_time.ok()) return fail_all(ledger_time.status());
   if (now < ledger_time.value()) {
@@ -363,6 +381,7 @@ Result<size_t> Ledger::Tick() { return Tick(clock_.Now()); }
 
 Result<size_t> Ledger::Tick(TimeMs until) {
   std::lock_guard<std::mutex> lock(mu_);
+  LEDGER_RETURN_IF_ERROR(RefreshIfStale());
   LEDGER_ASSIGN_OR_RETURN(TimeMs ledger_time, LedgerTime());
   if (until < ledger_time) {
     return Status::Conflict(fmt::format("cannot tick until {}: the ledger already holds events at {}",

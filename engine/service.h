@@ -109,6 +109,10 @@ class Ledger {
   const Clock& clock_;
   CommandCodec codec_;
   Projector projector_;
+  // Set when an append failed (its outcome may be unknown on Kafka) or the
+  // views failed to follow: the next call first brings the views up to the log.
+  bool stale_ = false;
+  Status RefreshIfStale();
   std::unique_ptr<IndicatorSink> sink_;
   std::map<std::string, std::string> unpublished_;
   Status publish_status_;
