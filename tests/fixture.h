@@ -23,6 +23,28 @@ inline std::string TempDir(const std::string& tag) {
   return dir.string();
 }
 
+// An encoded event for log tests: offset 0 registers `merchant`, later ones
+// change its star level. `id` (default "<merchant>-<n>") becomes its event_id.
+inline std::string MakeRecord(const std::string& merchant, int n, const std::string& id = "") {
+  fb::EventT e;
+  e.event_id = id.empty() ? fmt::format("{}-{}", merchant, n) : id;
+  e.partition_key = merchant;
+  e.stream_id = "merchant/" + merchant;
+  e.stream_version = static_cast<uint64_t>(n);
+  e.occurred_at_ms = 1000 + n;
+  e.prev_hash.assign(32, 0);
+  if (n == 0) {
+    fb::MerchantRegisteredT p;
+    p.merchant_id = merchant;
+    e.payload.Set(std::move(p));
+  } else {
+    fb::StarLevelChangedT p;
+    p.merchant_id = merchant;
+    e.payload.Set(std::move(p));
+  }
+  return EncodeEvent(e);
+}
+
 constexpr const char* kStart = "2026-03-01T08:00:00Z";
 
 // With LEDGER_TEST_LOG=kafka, fixtures run on a fresh topic of the broker at

@@ -36,26 +36,6 @@ double SecondsSince(SteadyClock::time_point t0) {
   return std::chrono::duration<double>(SteadyClock::now() - t0).count();
 }
 
-// An encoded event; `id` becomes its event_id so records can be told apart.
-std::string MakeRecord(const std::string& merchant, int n, const std::string& id = "") {
-  fb::EventT e;
-  e.event_id = id.empty() ? fmt::format("{}-{}", merchant, n) : id;
-  e.partition_key = merchant;
-  e.stream_id = "merchant/" + merchant;
-  e.stream_version = static_cast<uint64_t>(n);
-  e.occurred_at_ms = 1000 + n;
-  e.prev_hash.assign(32, 0);
-  if (n == 0) {
-    fb::MerchantRegisteredT p;
-    p.merchant_id = merchant;
-    e.payload.Set(std::move(p));
-  } else {
-    fb::StarLevelChangedT p;
-    p.merchant_id = merchant;
-    e.payload.Set(std::move(p));
-  }
-  return EncodeEvent(e);
-}
 
 std::string EventId(const LogRecord& r) {
   return DecodeEvent(r.bytes, r.partition, r.offset).value()->event_id()->str();

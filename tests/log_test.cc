@@ -15,29 +15,6 @@
 using namespace ledger;
 using namespace ledger::test;
 
-namespace {
-
-std::string MakeRecord(const std::string& merchant, int n) {
-  fb::EventT e;
-  e.event_id = fmt::format("e-{}", n);
-  e.partition_key = merchant;
-  e.stream_id = "merchant/" + merchant;
-  e.stream_version = static_cast<uint64_t>(n);
-  e.occurred_at_ms = 1000 + n;
-  e.prev_hash.assign(32, 0);
-  if (n == 0) {
-    fb::MerchantRegisteredT p;
-    p.merchant_id = merchant;
-    e.payload.Set(std::move(p));
-  } else {
-    fb::StarLevelChangedT p;
-    p.merchant_id = merchant;
-    e.payload.Set(std::move(p));
-  }
-  return EncodeEvent(e);
-}
-
-}  // namespace
 
 TEST_CASE("Partitions follow Kafka's murmur2 partitioner", "[log][partition]") {
   // Known values of Kafka's Utils.murmur2, taken positive, modulo a partition count.
