@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "benchmarks/workload.h"
 #include "engine/cli_output.h"
+#include "projections/queries.h"
 #include "engine/service.h"
 #include "projections/views.h"
 #include <sodium.h>
@@ -194,7 +196,86 @@ void Script(Demo& d) {
 
 }  // namespace
 
-int RunDemo(const std::string& data_dir, const std::string& log_uri, bool json) {
+namespace {
+
+// A year at eNamad scale through the real command path, then what auditors
+// and analysts read from it.
+int RunYear(const std::filesystem::path& dir, const std::string& log_uri, uint32_t months, bool json) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  ManualClock clock(0);
+  LedgerOptions o;
+  o.data_dir = dir.string();
+  o.log_uri = log_uri;
+  auto ledger = Ledger::Open(o, clock);
+  if (!ledger.ok()) {
+    fmt::print(stderr, "error: {}\n", ledger.status().ToString());
+    return 1;
+  }
+  Ledger& l = *ledger.value();
+  WorkloadOptions w;
+  w.months = months;
+  if (!json) {
+    fmt::print("\n== {} months at eNamad scale: {} merchants, {} complaints a month (ledger simulate), into {}\n",
+               w.months, w.merchants, w.complaints_per_month, l.log().Describe());
+  }
+  ProgressPrinter progress("simulate");
+  auto r = RunWorkload(l, clock, w, [&](uint64_t done, uint64_t total) { progress(done, total); });
+  progress.Finish();
+  if (!r.ok()) {
+    fmt::print(stderr, "error: {}\n", r.status().ToString());
+    return 1;
+  }
+  auto v = Verify(l.log(), l.views(), (dir / "verify-scratch").string(), {});
+  if (!v.ok()) {
+    fmt::print(stderr, "error: {}\n", v.status().ToString());
+    return 1;
+  }
+  auto worst = RankMerchants(l.views(), "unanswered", 5, clock.Now());
+  auto months_by_category = ComplaintAnalytics(l.views(), {"month", "category"}, "", "");
+  if (!worst.ok() || !months_by_category.ok()) {
+    fmt::print(stderr, "error: {}\n", (worst.ok() ? months_by_category.status() : worst.status()).ToString());
+    return 1;
+  }
+  nlohmann::json summary = r->ToJson();
+  summary["verified_events"] = v->events;
+  summary["digest"] = HexOf(v->live_digest);
+  PrintObject(summary, json ? OutputFormat::kJson : OutputFormat::kTable);
+  if (!json) fmt::print("\n== The five merchants with the most unanswered complaints (ledger query rank --by unanswered)\n");
+  for (const auto& row : worst.value()) {
+    auto m = l.GetMerchant(row["merchant_id"].get<std::string>());
+    if (!m.ok()) continue;
+    nlohmann::json p = MerchantJson(*m.value(), clock.Now());
+    if (json) {
+      fmt::print("{}\n", nlohmann::json{{"worst_merchant", p}}.dump());
+    } else {
+      fmt::print("{:<8} {:<10} unanswered={:<3} unresolved={:<3} delays={:<3} violations={}/{}/{} complaints={}\n",
+                 p["merchant_id"].get<std::string>(), p["status"].get<std::string>(), p["unanswered"].dump(),
+                 p["unresolved"].dump(), p["delays"].dump(), p["violations"]["level1"].dump(),
+                 p["violations"]["level2"].dump(), p["violations"]["level3"].dump(), p["complaints"].dump());
+    }
+  }
+  // The top problem category of each month.
+  std::map<std::string, std::pair<std::string, uint64_t>> top;
+  for (const auto& row : months_by_category.value()) {
+    auto& t = top[row["month"].get<std::string>()];
+    if (row["complaints"].get<uint64_t>() > t.second) t = {row["category"].get<std::string>(), row["complaints"].get<uint64_t>()};
+  }
+  if (!json) fmt::print("\n== Top problem category by month (ledger query analytics --by month,category)\n");
+  for (const auto& [month, t] : top) {
+    if (json) {
+      fmt::print("{}\n", nlohmann::json{{"month", month}, {"top_category", t.first}, {"complaints", t.second}}.dump());
+    } else {
+      fmt::print("{}  {:<16} {}\n", month, t.first, t.second);
+    }
+  }
+  if (!json) fmt::print("\nExplore it: ledger --data {} query rank --by delays_total\n", dir.string());
+  return 0;
+}
+
+}  // namespace
+
+int RunDemo(const std::string& data_dir, const std::string& log_uri, bool json, uint32_t months) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(data_dir) / "demo";
   std::error_code ec;
@@ -232,7 +313,8 @@ int RunDemo(const std::string& data_dir, const std::string& log_uri, bool json) 
     fmt::print("\nExplore it: ledger --data {}{} merchant behsaz | history CASE | case CASE\n", dir.string(),
                o.log_uri.empty() ? "" : " --log " + o.log_uri);
   }
-  return 0;
+  if (months == 0) return 0;
+  return RunYear(std::filesystem::path(data_dir) / "demo-year", o.log_uri, months, json);
 }
 
 }  // namespace ledger

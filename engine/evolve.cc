@@ -347,6 +347,25 @@ std::vector<Timer> TimersOf(const CaseState& c) {
   return out;
 }
 
+bool Implies(const Timer& t, const CaseState* c, const MerchantState* m) {
+  switch (t.kind) {
+    case TimerKind::kDelayDecay:
+      if (m == nullptr) return false;
+      for (const auto& d : m->active_delays) {
+        if (d->decays_at_ms == t.due && d->window == t.window && d->case_id == t.case_id) return true;
+      }
+      return false;
+    case TimerKind::kReinstatement:
+      return m != nullptr && m->status == fb::MerchantStatus::suspended && m->owing == 0 &&
+             m->reinstatement_due_at_ms == t.due;
+    default: {
+      if (c == nullptr) return false;
+      const auto all = TimersOf(*c);
+      return std::find(all.begin(), all.end(), t) != all.end();
+    }
+  }
+}
+
 std::vector<Timer> TimersOf(const MerchantState& m) {
   std::vector<Timer> out;
   for (const auto& d : m.active_delays) {

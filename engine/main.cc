@@ -578,7 +578,10 @@ int Main(int argc, char** argv) {
   tail->callback([&] { rc = RunTail(g, tail_args); });
 
   auto* demo = app.add_subcommand("demo", "Register merchants, drive complaints through their whole life, print history and indicators");
-  demo->callback([&] { rc = RunDemo(g.data_dir, g.log_uri, Format(g) == OutputFormat::kJson); });
+  uint32_t demo_months = 12;
+  demo->add_option("--months", demo_months, "Months simulated at eNamad scale after the guided cases (0: none)")
+      ->capture_default_str();
+  demo->callback([&] { rc = RunDemo(g.data_dir, g.log_uri, Format(g) == OutputFormat::kJson, demo_months); });
 
   try {
     app.parse(argc, argv);

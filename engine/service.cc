@@ -62,15 +62,6 @@ std::string TimerCause(const Timer& t) {
                      t.case_id, t.window);
 }
 
-bool Implied(const Timer& t, const CaseState* c, const MerchantState* m) {
-  std::vector<Timer> all;
-  if (c) all = TimersOf(*c);
-  if (m) {
-    auto more = TimersOf(*m);
-    all.insert(all.end(), more.begin(), more.end());
-  }
-  return std::find(all.begin(), all.end(), t) != all.end();
-}
 
 }  // namespace
 
@@ -401,7 +392,11 @@ Result<size_t> Ledger::TickLocked(TimeMs until) {
   size_t appended = 0;
   auto later = [](const Timer& a, const Timer& b) { return a.Key() > b.Key(); };
   for (;;) {
-    LEDGER_ASSIGN_OR_RETURN(auto keys, views_->KeysBetween(Cf::kTimers, "", EncodeU64(static_cast<uint64_t>(until) + 1), kScan));
+    // Every timer due before the last tick's end has fired or lapsed, and no
+    // new timer is ever due before the event that sets it: start there, past
+    // the deleted timers.
+    LEDGER_ASSIGN_OR_RETURN(auto keys, views_->KeysBetween(Cf::kTimers, EncodeU64(static_cast<uint64_t>(tick_floor_)),
+                                                           EncodeU64(static_cast<uint64_t>(until) + 1), kScan));
     if (keys.empty()) break;
     std::priority_queue<Timer, std::vector<Timer>, decltype(later)> heap(later);
     for (const auto& k : keys) {
@@ -423,7 +418,7 @@ Result<size_t> Ledger::TickLocked(TimeMs until) {
         LEDGER_ASSIGN_OR_RETURN(c, projector_.Case(t.case_id));
       }
       LEDGER_ASSIGN_OR_RETURN(const MerchantState* m, projector_.Merchant(t.merchant_id));
-      if (!Implied(t, c, m)) continue;  // superseded earlier in this round
+      if (!Implies(t, c, m)) continue;  // superseded earlier in this round
       DecideContext ctx(policy_, t.due);
       ctx.case_state = c;
       ctx.merchant = m;
@@ -444,6 +439,7 @@ Result<size_t> Ledger::TickLocked(TimeMs until) {
       return Status::Corruption("timekeeper: due timers produced no events (views out of step with the rules)");
     }
   }
+  tick_floor_ = std::max(tick_floor_, until);
   return appended;
 }
 

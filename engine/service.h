@@ -112,6 +112,7 @@ class Ledger {
   // Set when an append failed (its outcome may be unknown on Kafka) or the
   // views failed to follow: the next call first brings the views up to the log.
   bool stale_ = false;
+  TimeMs tick_floor_ = 0;  // all timers due before this were handled
   Status RefreshIfStale();
   std::unique_ptr<IndicatorSink> sink_;
   std::map<std::string, std::string> unpublished_;

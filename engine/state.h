@@ -60,10 +60,15 @@ struct Timer {
   // Key in the `timers` column family: due (8 bytes BE), kind, ids. Sorted by due.
   std::string Key() const;
   static std::optional<Timer> FromKey(std::string_view key);
-  bool operator==(const Timer& o) const { return Key() == o.Key(); }
+  bool operator==(const Timer& o) const {
+    return due == o.due && kind == o.kind && window == o.window && merchant_id == o.merchant_id &&
+           case_id == o.case_id;
+  }
 };
 
 std::vector<Timer> TimersOf(const CaseState& c);
 std::vector<Timer> TimersOf(const MerchantState& m);
+// Whether the states still imply `t` (without listing all their timers).
+bool Implies(const Timer& t, const CaseState* c, const MerchantState* m);
 
 }  // namespace ledger

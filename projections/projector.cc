@@ -120,12 +120,16 @@ Result<std::optional<std::string>> Projector::CommandResult(const std::string& i
 
 void Projector::DiffTimers(const std::vector<Timer>& before, const std::vector<Timer>& after,
                            std::vector<Timer>* new_timers) {
-  for (const auto& t : before) {
-    if (std::find(after.begin(), after.end(), t) == after.end()) timers_[t.Key()] = false;
+  std::set<std::string> before_keys, after_keys;
+  for (const auto& t : before) before_keys.insert(t.Key());
+  for (const auto& t : after) after_keys.insert(t.Key());
+  for (const auto& k : before_keys) {
+    if (!after_keys.count(k)) timers_[k] = false;
   }
   for (const auto& t : after) {
-    if (std::find(before.begin(), before.end(), t) != before.end()) continue;
-    timers_[t.Key()] = true;
+    std::string k = t.Key();
+    if (before_keys.count(k)) continue;
+    timers_[std::move(k)] = true;
     if (new_timers) new_timers->push_back(t);
   }
 }
@@ -168,9 +172,21 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
     merchants_[merchant_id] = std::make_unique<MerchantState>();
     m = merchants_[merchant_id].get();
   }
-  const std::vector<Timer> m_before = TimersOf(*m);
+  // A merchant's timers change only with its delays (one added or removed per
+  // event) or its suspension; skip listing them (O(delays)) otherwise.
+  auto timer_inputs = [](const MerchantState& ms) {
+    return std::make_tuple(ms.active_delays.size(), ms.status, ms.owing == 0, ms.reinstatement_due_at_ms);
+  };
+  const auto inputs_before = timer_inputs(*m);
+  std::vector<Timer> m_before;
+  const bool may_change = e->payload_type() == fb::Payload::ResponseDeadlineMissed ||
+                          e->payload_type() == fb::Payload::DelayDecayed || before != nullptr ||
+                          e->payload_type() == fb::Payload::MerchantSuspended ||
+                          e->payload_type() == fb::Payload::MerchantReinstated ||
+                          e->payload_type() == fb::Payload::MerchantResponded;
+  if (may_change) m_before = TimersOf(*m);
   EvolveMerchant(*m, *e, before.get(), c);
-  DiffTimers(m_before, TimersOf(*m), new_timers);
+  if (may_change && timer_inputs(*m) != inputs_before) DiffTimers(m_before, TimersOf(*m), new_timers);
   dirty_merchants_.insert(merchant_id);
 
   StagedEvent s;

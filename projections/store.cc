@@ -63,8 +63,11 @@ Result<std::optional<std::string>> ViewStore::Get(Cf cf, const std::string& key)
 }
 
 Status ViewStore::Write(rocksdb::WriteBatch& batch) {
+  // Not synced: the views are a function of the log, and each batch carries
+  // its own offsets, so a view store that lost its last batches to a power
+  // cut is consistent and simply catches up from the (synced) log.
   rocksdb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = false;
   auto s = db_->Write(wo, &batch);
   if (!s.ok()) return Status::IoError(fmt::format("views {}: write failed: {}", dir_, s.ToString()));
   return Status::Ok();

@@ -36,8 +36,8 @@ class ViewStore {
   ~ViewStore();
 
   Result<std::optional<std::string>> Get(Cf cf, const std::string& key) const;
-  // Applies the batch atomically and durably (sync: the offsets in it must
-  // never run ahead of what was written).
+  // Applies the batch atomically (state and offsets together). Not synced:
+  // after a power cut the views may be behind the log, never ahead or torn.
   Status Write(rocksdb::WriteBatch& batch);
   rocksdb::ColumnFamilyHandle* handle(Cf cf) const { return handles_[static_cast<int>(cf)]; }
   rocksdb::DB* db() const { return db_.get(); }

@@ -51,7 +51,7 @@ check "delay on the profile" bash -c "\"$LEDGER\" --data '$DATA' --json merchant
 check "history" bash -c "\"$LEDGER\" --data '$DATA' history $case_id | grep -q ResponseDeadlineMissed"
 check "many lines from stdin" bash -c "printf '%s\n%s\n' '{\"merchant_id\":\"m-2\",\"name\":\"B\",\"licence_date\":\"2024-01-01\",\"domains\":[\"b.ir\"]}' '{\"merchant_id\":\"m-3\",\"name\":\"C\",\"licence_date\":\"2024-01-01\",\"domains\":[\"c.ir\"]}' | \"$LEDGER\" --data '$DATA' --now 2026-03-05T00:00:00Z register-merchant"
 check "submit envelopes" bash -c "echo '{\"id\":\"w1\",\"actor\":{\"role\":\"consumer\",\"id\":\"u-1\"},\"command_type\":\"Withdraw\",\"command\":{\"case_id\":\"$case_id\"}}' | \"$LEDGER\" --data '$DATA' --now 2026-03-05T00:00:00Z submit"
-check "demo runs" "$LEDGER" --data "$DATA" demo
+check "demo runs" "$LEDGER" --data "$DATA" demo --months 1
 
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
