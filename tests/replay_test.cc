@@ -212,3 +212,86 @@ TEST_CASE("Verify names the partition and first bad offset of a deleted record",
   CHECK(r.status().message().find(fmt::format("partition {}: first bad offset 2", p)) != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// A ledger of one merchant with `n` violations: offsets 0..n in one partition.
+std::pair<std::string, PartitionId> SmallLog(int n) {
+  const auto dir = TempDir("tamper");
+  ManualClock clock(ParseTime(kStart).value());
+  LedgerOptions o;
+  o.data_dir = dir;
+  auto l = Ledger::Open(o, clock).value();
+  REQUIRE(l->SubmitJson(R"({"actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
+                        R"("command":{"merchant_id":"m1","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})").status.ok());
+  for (int i = 0; i < n; ++i) {
+    REQUIRE(l->SubmitJson(fmt::format(R"({{"actor":{{"role":"operator","id":"c"}},"command_type":"RecordViolation",)"
+                                      R"("command":{{"merchant_id":"m1","level":1,"rule":"r{}"}}}})", i)).status.ok());
+  }
+  return {dir, PartitionFor("m1", l->log().partitions())};
+}
+
+std::string LogKey(PartitionId p, Offset o) {
+  std::string k(12, '\0');
+  for (int i = 0; i < 4; ++i) k[i] = static_cast<char>(p >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i) k[4 + i] = static_cast<char>(o >> (56 - 8 * i));
+  return k;
+}
+
+// Runs `edit` on the raw log database, then verify; returns its error.
+std::string VerifyAfter(const std::string& dir, const std::function<void(rocksdb::DB&)>& edit) {
+  {
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir + "/log", &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    edit(*db);
+  }
+  auto log = EmbeddedLog::Open(dir + "/log").value();
+  auto views = ViewStore::Open(dir + "/views").value();
+  auto r = Verify(*log, *views, dir + "/scratch", {});
+  REQUIRE_FALSE(r.ok());
+  return r.status().message();
+}
+
+}  // namespace
+
+TEST_CASE("Verify names the offset of a record with one byte changed", "[replay][verify][tamper]") {
+  auto [dir, p] = SmallLog(5);
+  const std::string msg = VerifyAfter(dir, [&, p = p](rocksdb::DB& db) {
+    std::string v;
+    REQUIRE(db.Get(rocksdb::ReadOptions(), LogKey(p, 3), &v).ok());
+    // Flip a byte of the rule text ("r2"), which the FlatBuffers verifier cannot see.
+    const auto pos = v.find("r2");
+    REQUIRE(pos != std::string::npos);
+    v[pos + 1] = '9';
+    REQUIRE(db.Put(rocksdb::WriteOptions(), LogKey(p, 3), v).ok());
+  });
+  INFO(msg);
+  // The edited record still decodes; the next one no longer chains to it.
+  CHECK(msg.find(fmt::format("partition {}: first bad offset 4", p)) != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Verify names the offset where two records were swapped", "[replay][verify][tamper]") {
+  auto [dir, p] = SmallLog(5);
+  const std::string msg = VerifyAfter(dir, [&, p = p](rocksdb::DB& db) {
+    std::string a, b;
+    REQUIRE(db.Get(rocksdb::ReadOptions(), LogKey(p, 2), &a).ok());
+    REQUIRE(db.Get(rocksdb::ReadOptions(), LogKey(p, 3), &b).ok());
+    REQUIRE(db.Put(rocksdb::WriteOptions(), LogKey(p, 2), b).ok());
+    REQUIRE(db.Put(rocksdb::WriteOptions(), LogKey(p, 3), a).ok());
+  });
+  INFO(msg);
+  CHECK(msg.find(fmt::format("partition {}: first bad offset 2", p)) != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Verify names a record deleted from the end's neighbour as a gap", "[replay][verify][tamper]") {
+  auto [dir, p] = SmallLog(5);
+  const std::string msg = VerifyAfter(dir, [&, p = p](rocksdb::DB& db) {
+    REQUIRE(db.Delete(rocksdb::WriteOptions(), LogKey(p, 2)).ok());
+  });
+  INFO(msg);
+  CHECK(msg.find(fmt::format("partition {} is missing offset 2", p)) != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
