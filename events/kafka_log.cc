@@ -1,5 +1,7 @@
 #include "events/kafka_log.h"
 
+#include "events/kafka_admin.h"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -245,52 +247,16 @@ Status KafkaLog::OpenConsumer() {
 }
 
 Status KafkaLog::CreateTopic() {
-  char errstr[512];
-  std::unique_ptr<rd_kafka_NewTopic_t, void (*)(rd_kafka_NewTopic_t*)> topic(
-      rd_kafka_NewTopic_new(options_.topic.c_str(), static_cast<int>(options_.partitions), 1, errstr,
-                            sizeof errstr),
-      rd_kafka_NewTopic_destroy);
-  if (!topic) {
-    return Status::InvalidArgument(fmt::format("{}: cannot create topic: {}", Describe(), errstr));
-  }
   // The log is the source of truth: never delete old records.
-  if (rd_kafka_NewTopic_set_config(topic.get(), "retention.ms", "-1") != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Status::InvalidArgument(fmt::format("{}: cannot set retention.ms", Describe()));
+  Status s = CreateKafkaTopic(consumer_, options_.topic, static_cast<int>(options_.partitions),
+                              {{"retention.ms", "-1"}}, options_.operation_timeout_ms);
+  if (s.ok()) return s;
+  const std::string message = fmt::format("{}: cannot create topic: {}{}", Describe(), s.message(), LastError());
+  switch (s.code()) {
+    case Code::kUnavailable: return Status::Unavailable(message);
+    case Code::kInvalidArgument: return Status::InvalidArgument(message);
+    default: return Status::IoError(message);
   }
-  std::unique_ptr<rd_kafka_AdminOptions_t, void (*)(rd_kafka_AdminOptions_t*)> admin(
-      rd_kafka_AdminOptions_new(consumer_, RD_KAFKA_ADMIN_OP_CREATETOPICS), rd_kafka_AdminOptions_destroy);
-  const int timeout = options_.operation_timeout_ms;
-  if (rd_kafka_AdminOptions_set_request_timeout(admin.get(), timeout, errstr, sizeof errstr) ||
-      rd_kafka_AdminOptions_set_operation_timeout(admin.get(), timeout, errstr, sizeof errstr)) {
-    return Status::InvalidArgument(fmt::format("{}: admin options: {}", Describe(), errstr));
-  }
-  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(rd_kafka_queue_new(consumer_),
-                                                                       rd_kafka_queue_destroy);
-  rd_kafka_NewTopic_t* topics[] = {topic.get()};
-  rd_kafka_CreateTopics(consumer_, topics, 1, admin.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> event(
-      rd_kafka_queue_poll(queue.get(), timeout + 5000), rd_kafka_event_destroy);
-  if (!event) {
-    return Status::Unavailable(fmt::format("{}: no answer to CreateTopics within {} ms{}", Describe(),
-                                           timeout + 5000, LastError()));
-  }
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return StatusOf(rd_kafka_event_error(event.get()),
-                    fmt::format("{}: cannot create topic: {}{}", Describe(),
-                                rd_kafka_event_error_string(event.get()), LastError()));
-  }
-  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
-  size_t n = 0;
-  const rd_kafka_topic_result_t** results =
-      result ? rd_kafka_CreateTopics_result_topics(result, &n) : nullptr;
-  for (size_t i = 0; i < n; ++i) {
-    const auto err = rd_kafka_topic_result_error(results[i]);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) continue;
-    const char* msg = rd_kafka_topic_result_error_string(results[i]);
-    return StatusOf(err, fmt::format("{}: cannot create topic: {}", Describe(),
-                                     msg ? msg : rd_kafka_err2str(err)));
-  }
-  return Status::Ok();
 }
 
 Result<uint32_t> KafkaLog::EnsureTopic() {
