@@ -74,7 +74,7 @@ Result<fb::Party> EscalatingParty(const fb::CommandEnvelope& cmd, const fb::Esca
 
 // Merchant-side consequences of one more active delay.
 void WarnOrSuspend(const MerchantState& m, const Policy& policy, std::vector<Draft>& out) {
-  const unsigned active = static_cast<unsigned>(m.active_delays.size()) + 1;
+  const unsigned active = m.delays_active + 1;
   if (m.status != fb::MerchantStatus::suspended && active >= policy.suspension_active_delays) {
     fb::MerchantSuspendedT s;
     s.merchant_id = m.merchant_id;
@@ -258,7 +258,7 @@ Result<std::vector<Draft>> DecideMerchantCommand(const fb::CommandEnvelope& cmd,
       fb::MerchantSuspendedT e;
       e.merchant_id = merchant_id;
       e.reason = Str(cmd.command_as_SuspendMerchant()->reason());
-      e.active_delays = static_cast<uint32_t>(m->active_delays.size());
+      e.active_delays = m->delays_active;
       out.push_back(Ev(std::move(e), true));
       return out;
     }
@@ -656,7 +656,7 @@ std::vector<Draft> DecideTimer(const Timer& t, const DecideContext& ctx) {
       e.case_id = t.case_id;
       e.window = t.window;
       e.warning_lifted = m->status == fb::MerchantStatus::warned &&
-                         m->active_delays.size() - 1 < ctx.policy.warning_active_delays;
+                         m->delays_active - 1 < ctx.policy.warning_active_delays;
       out.push_back(Ev(std::move(e), true));
       break;
     }

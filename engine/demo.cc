@@ -66,7 +66,7 @@ class Demo {
                "complaints={} resolved={} licence_days={}\n",
                j["merchant_id"].get<std::string>(), j["status"].get<std::string>(),
                j["star_level"].get<std::string>(), m.value()->unanswered, m.value()->unresolved,
-               m.value()->active_delays.size(), m.value()->violations_l1, m.value()->violations_l2,
+               m.value()->delays_active, m.value()->violations_l1, m.value()->violations_l2,
                m.value()->violations_l3, m.value()->complaints, m.value()->resolved,
                j["days_since_licence"].get<int64_t>());
   }

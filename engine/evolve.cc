@@ -186,14 +186,6 @@ void EvolveCase(CaseState& c, const fb::Event& e) {
 }
 
 namespace {
-void RemoveDelay(MerchantState& m, std::string_view case_id, uint8_t window) {
-  auto& v = m.active_delays;
-  auto it = std::find_if(v.begin(), v.end(), [&](const auto& d) {
-    return d->case_id == case_id && d->window == window;
-  });
-  if (it != v.end()) v.erase(it);
-}
-
 int Delta(bool before, bool after) { return static_cast<int>(after) - static_cast<int>(before); }
 
 void ApplyCaseDeltas(MerchantState& m, const CaseState* before, const CaseState* after) {
@@ -245,18 +237,13 @@ void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* befor
       break;
     }
     case fb::Payload::ResponseDeadlineMissed: {
-      const auto* p = e.payload_as_ResponseDeadlineMissed();
-      auto d = std::make_unique<fb::ActiveDelayT>();
-      d->case_id = Str(p->case_id());
-      d->window = p->window();
-      d->decays_at_ms = p->delay_decays_at_ms();
-      m.active_delays.push_back(std::move(d));
+      ++m.delays_active;
       ++m.delays_total;
       break;
     }
     case fb::Payload::DelayDecayed: {
       const auto* p = e.payload_as_DelayDecayed();
-      RemoveDelay(m, Str(p->case_id()), p->window());
+      if (m.delays_active > 0) --m.delays_active;
       if (p->warning_lifted() && m.status == fb::MerchantStatus::warned) {
         m.status = fb::MerchantStatus::active;
       }
@@ -350,11 +337,8 @@ std::vector<Timer> TimersOf(const CaseState& c) {
 bool Implies(const Timer& t, const CaseState* c, const MerchantState* m) {
   switch (t.kind) {
     case TimerKind::kDelayDecay:
-      if (m == nullptr) return false;
-      for (const auto& d : m->active_delays) {
-        if (d->decays_at_ms == t.due && d->window == t.window && d->case_id == t.case_id) return true;
-      }
-      return false;
+      // A delay's timer is deleted by its decay, the only event that ends it.
+      return m != nullptr && m->delays_active > 0;
     case TimerKind::kReinstatement:
       return m != nullptr && m->status == fb::MerchantStatus::suspended && m->owing == 0 &&
              m->reinstatement_due_at_ms == t.due;
@@ -366,15 +350,15 @@ bool Implies(const Timer& t, const CaseState* c, const MerchantState* m) {
   }
 }
 
-std::vector<Timer> TimersOf(const MerchantState& m) {
-  std::vector<Timer> out;
-  for (const auto& d : m.active_delays) {
-    out.push_back({d->decays_at_ms, TimerKind::kDelayDecay, m.merchant_id, d->case_id, d->window});
-  }
+Timer DelayTimer(std::string_view merchant_id, std::string_view case_id, uint8_t window, TimeMs due) {
+  return {due, TimerKind::kDelayDecay, std::string(merchant_id), std::string(case_id), window};
+}
+
+std::optional<Timer> ReinstatementTimerOf(const MerchantState& m) {
   if (m.status == fb::MerchantStatus::suspended && m.owing == 0 && m.reinstatement_due_at_ms > 0) {
-    out.push_back({m.reinstatement_due_at_ms, TimerKind::kReinstatement, m.merchant_id, "", 0});
+    return Timer{m.reinstatement_due_at_ms, TimerKind::kReinstatement, m.merchant_id, "", 0};
   }
-  return out;
+  return std::nullopt;
 }
 
 }  // namespace ledger

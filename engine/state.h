@@ -67,7 +67,11 @@ struct Timer {
 };
 
 std::vector<Timer> TimersOf(const CaseState& c);
-std::vector<Timer> TimersOf(const MerchantState& m);
+// A merchant's timers: one decay timer per active delay (made by the event
+// that records the delay: ResponseDeadlineMissed), and the reinstatement
+// timer when the state implies one.
+Timer DelayTimer(std::string_view merchant_id, std::string_view case_id, uint8_t window, TimeMs due);
+std::optional<Timer> ReinstatementTimerOf(const MerchantState& m);
 // Whether the states still imply `t` (without listing all their timers).
 bool Implies(const Timer& t, const CaseState* c, const MerchantState* m);
 

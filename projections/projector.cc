@@ -1,5 +1,7 @@
 #include "projections/projector.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <rocksdb/write_batch.h>
@@ -10,6 +12,8 @@
 namespace ledger {
 
 namespace {
+std::string_view Sv(const flatbuffers::String* s) { return s ? s->string_view() : std::string_view(); }
+
 std::string TxKey(std::string_view merchant, std::string_view ref, std::string_view terminal, int64_t date, int64_t amount) {
   std::string k = "tx/";
   k += merchant;
@@ -58,16 +62,67 @@ void Projector::IndexCase(const CaseState& before, const CaseState& after, TimeM
   const std::string old_key = was_open ? OpenCaseKey(before) : "";
   const std::string new_key = is_open ? OpenCaseKey(after) : "";
   if (old_key != new_key) {
-    if (!old_key.empty()) index_[old_key] = std::nullopt;
-    if (!new_key.empty()) index_[new_key] = std::string();
+    if (!old_key.empty()) batch_->Delete(store_.handle(Cf::kIndex), old_key);
+    if (!new_key.empty()) batch_->Put(store_.handle(Cf::kIndex), new_key, "");
   }
   if (before.accepted_at_ms == 0 && after.accepted_at_ms > 0) ++counters_[CountKey(after)];
   if (!before.responded && after.responded && after.accepted_at_ms > 0) {
     // First response time, exact, sorted: "rt/<merchant>\0<ms BE>\0<case>".
     const std::string ms = EncodeU64(static_cast<uint64_t>(std::max<TimeMs>(0, at - after.accepted_at_ms)));
-    index_["rt/" + after.merchant_id + std::string(1, '\0') + ms + std::string(1, '\0') + after.case_id] = std::string();
-    index_["rt*/" + ms + std::string(1, '\0') + after.case_id] = std::string();
+    batch_->Put(store_.handle(Cf::kIndex),
+                "rt/" + after.merchant_id + std::string(1, '\0') + ms + std::string(1, '\0') + after.case_id, "");
+    batch_->Put(store_.handle(Cf::kIndex), "rt*/" + ms + std::string(1, '\0') + after.case_id, "");
   }
+}
+
+// The stored result of a command, rendered exactly as nlohmann::json::dump
+// would render the same object (keys sorted), so that a command split across
+// replay batches is stored byte for byte as when it was written whole.
+std::string Projector::CommandRecord::Render() const {
+  std::string out = "{";
+  if (!case_id.empty()) out += "\"case_id\":" + nlohmann::json(case_id).dump() + ",";
+  out += "\"command_id\":" + nlohmann::json(command_id).dump();
+  out += ",\"digest\":\"" + digest + "\"";
+  if (!events.empty()) {
+    out += ",\"events\":[";
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out += fmt::format("{{\"offset\":{},\"partition\":{},\"type\":\"{}\"}}", events[i].offset,
+                         events[i].partition, events[i].type);
+    }
+    out += "]";
+  }
+  out += "}";
+  return out;
+}
+
+Result<Projector::CommandRecord> Projector::CommandRecord::Parse(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("command_id")) {
+    return Status::Corruption("views: unreadable command result");
+  }
+  CommandRecord r;
+  r.command_id = j.value("command_id", "");
+  r.digest = j.value("digest", "");
+  r.case_id = j.value("case_id", "");
+  if (j.contains("events") && j["events"].is_array()) {
+    for (const auto& e : j["events"]) {
+      r.events.push_back({e.value("type", ""), e.value("partition", PartitionId{0}), e.value("offset", Offset{0})});
+    }
+  }
+  return r;
+}
+
+Projector::Projector(ViewStore& store) : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+Projector::~Projector() = default;
+
+void Projector::SetTransactionOwner(const std::string& key, std::optional<std::string> case_id) {
+  if (case_id) {
+    batch_->Put(store_.handle(Cf::kIndex), key, *case_id);
+  } else {
+    batch_->Delete(store_.handle(Cf::kIndex), key);
+  }
+  transactions_[key] = std::move(case_id);
 }
 
 Result<CaseState*> Projector::LoadCase(const std::string& id) {
@@ -107,8 +162,8 @@ Result<const MerchantState*> Projector::Merchant(const std::string& id) {
 }
 
 Result<std::optional<std::string>> Projector::TransactionOwner(const std::string& key) {
-  auto it = index_.find(key);
-  if (it != index_.end()) return it->second;
+  auto it = transactions_.find(key);
+  if (it != transactions_.end()) return it->second;
   return store_.Get(Cf::kIndex, key);
 }
 
@@ -120,17 +175,27 @@ Result<std::optional<std::string>> Projector::CommandResult(const std::string& i
 
 void Projector::DiffTimers(const std::vector<Timer>& before, const std::vector<Timer>& after,
                            std::vector<Timer>* new_timers) {
-  std::set<std::string> before_keys, after_keys;
-  for (const auto& t : before) before_keys.insert(t.Key());
-  for (const auto& t : after) after_keys.insert(t.Key());
-  for (const auto& k : before_keys) {
-    if (!after_keys.count(k)) timers_[k] = false;
+  // A case implies at most three timers: compare them directly.
+  auto has = [](const std::vector<Timer>& v, const Timer& t) {
+    return std::find(v.begin(), v.end(), t) != v.end();
+  };
+  for (const auto& t : before) {
+    if (!has(after, t)) PutTimer(t, false, nullptr);
   }
   for (const auto& t : after) {
-    std::string k = t.Key();
-    if (before_keys.count(k)) continue;
-    timers_[std::move(k)] = true;
+    if (has(before, t)) continue;
+    PutTimer(t, true, new_timers);
+  }
+}
+
+void Projector::PutTimer(const Timer& t, bool put, std::vector<Timer>* new_timers) {
+  // Staged in order: a later put or delete of the same key wins, as it
+  // would in a map.
+  if (put) {
+    batch_->Put(store_.handle(Cf::kTimers), t.Key(), "");
     if (new_timers) new_timers->push_back(t);
+  } else {
+    batch_->Delete(store_.handle(Cf::kTimers), t.Key());
   }
 }
 
@@ -162,31 +227,34 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
     IndexCase(*before, *c, e->occurred_at_ms());
     dirty_cases_.insert(case_id);
     if (e->payload_type() == fb::Payload::ComplaintFiled && c->transaction) {
-      index_[TransactionKey(merchant_id, *c->transaction)] = case_id;
+      SetTransactionOwner(TransactionKey(merchant_id, *c->transaction), case_id);
     }
     if (e->payload_type() == fb::Payload::TransactionRejected && c->transaction) {
-      index_[TransactionKey(merchant_id, *c->transaction)] = std::nullopt;
+      SetTransactionOwner(TransactionKey(merchant_id, *c->transaction), std::nullopt);
     }
   }
   if (m == nullptr) {
     merchants_[merchant_id] = std::make_unique<MerchantState>();
     m = merchants_[merchant_id].get();
   }
-  // A merchant's timers change only with its delays (one added or removed per
-  // event) or its suspension; skip listing them (O(delays)) otherwise.
-  auto timer_inputs = [](const MerchantState& ms) {
-    return std::make_tuple(ms.active_delays.size(), ms.status, ms.owing == 0, ms.reinstatement_due_at_ms);
-  };
-  const auto inputs_before = timer_inputs(*m);
-  std::vector<Timer> m_before;
-  const bool may_change = e->payload_type() == fb::Payload::ResponseDeadlineMissed ||
-                          e->payload_type() == fb::Payload::DelayDecayed || before != nullptr ||
-                          e->payload_type() == fb::Payload::MerchantSuspended ||
-                          e->payload_type() == fb::Payload::MerchantReinstated ||
-                          e->payload_type() == fb::Payload::MerchantResponded;
-  if (may_change) m_before = TimersOf(*m);
+  // A merchant's timers are one per active delay and the reinstatement timer.
+  // A missed deadline adds a delay and its decay removes it (the decay event
+  // occurs at its timer's due time).
+  const std::optional<Timer> reinstatement_before = ReinstatementTimerOf(*m);
   EvolveMerchant(*m, *e, before.get(), c);
-  if (may_change && timer_inputs(*m) != inputs_before) DiffTimers(m_before, TimersOf(*m), new_timers);
+  if (e->payload_type() == fb::Payload::ResponseDeadlineMissed) {
+    const auto* p = e->payload_as_ResponseDeadlineMissed();
+    PutTimer(DelayTimer(merchant_id, Sv(p->case_id()), p->window(), p->delay_decays_at_ms()), true, new_timers);
+  }
+  if (e->payload_type() == fb::Payload::DelayDecayed) {
+    const auto* p = e->payload_as_DelayDecayed();
+    PutTimer(DelayTimer(merchant_id, Sv(p->case_id()), p->window(), e->occurred_at_ms()), false, nullptr);
+  }
+  const std::optional<Timer> reinstatement_after = ReinstatementTimerOf(*m);
+  if (reinstatement_before != reinstatement_after) {
+    if (reinstatement_before) PutTimer(*reinstatement_before, false, nullptr);
+    if (reinstatement_after) PutTimer(*reinstatement_after, true, new_timers);
+  }
   dirty_merchants_.insert(merchant_id);
 
   StagedEvent s;
@@ -198,11 +266,14 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
                             e->command_digest()->size());
   }
   s.type = std::string(PayloadName(*e));
+  // Event ids are "<command id>/<index>" (the service's StageDrafts).
+  s.opens_command = e->event_id() && e->event_id()->string_view().size() >= 2 &&
+                    e->event_id()->string_view().substr(e->event_id()->size() - 2) == "/0";
   if (!s.command_id.empty() && !command_results_.count(s.command_id)) {
-    nlohmann::json j{{"command_id", s.command_id},
-                     {"digest", HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()),
-                                      s.command_digest.size())}};
-    command_results_[s.command_id] = j.dump();
+    CommandRecord r;
+    r.command_id = s.command_id;
+    r.digest = HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()), s.command_digest.size());
+    command_results_[s.command_id] = r.Render();
   }
   s.at = e->occurred_at_ms();
   s.policy_version = e->policy_version() ? e->policy_version()->str() : "";
@@ -229,7 +300,7 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     return Status::InvalidArgument(fmt::format("commit: {} positions for {} staged events",
                                                positions.size(), staged_.size()));
   }
-  rocksdb::WriteBatch batch;
+  rocksdb::WriteBatch& batch = *batch_;
   for (const auto& id : dirty_cases_) {
     const auto& c = cases_[id];
     if (c) batch.Put(store_.handle(Cf::kCases), id, EncodeCaseState(*c));
@@ -240,22 +311,8 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     batch.Put(store_.handle(Cf::kMerchants), id, EncodeMerchantState(*m));
     if (collect_indicators_) indicators_[id] = MerchantJson(*m, m->last_event_ms).dump();
   }
-  for (const auto& [key, put] : timers_) {
-    if (put) {
-      batch.Put(store_.handle(Cf::kTimers), key, "");
-    } else {
-      batch.Delete(store_.handle(Cf::kTimers), key);
-    }
-  }
-  for (const auto& [key, owner] : index_) {
-    if (owner) {
-      batch.Put(store_.handle(Cf::kIndex), key, *owner);
-    } else {
-      batch.Delete(store_.handle(Cf::kIndex), key);
-    }
-  }
   // Command results, event index, analytics, and progress per partition.
-  std::map<std::string, nlohmann::json> results;
+  std::map<std::string, CommandRecord> results;
   std::map<PartitionId, const Position*> last;
   TimeMs max_time = 0;
   for (size_t i = 0; i < staged_.size(); ++i) {
@@ -270,24 +327,28 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     if (!s.command_id.empty()) {
       auto it = results.find(s.command_id);
       if (it == results.end()) {
-        // A command's events may span two commits (replay batches): extend what is stored.
-        LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kCommands, s.command_id));
-        nlohmann::json j = prior ? nlohmann::json::parse(*prior, nullptr, false) : nlohmann::json::object();
-        if (!j.is_object()) j = nlohmann::json::object();
-        if (!j.contains("events")) {
-          j["command_id"] = s.command_id;
-          j["digest"] = HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()), s.command_digest.size());
-          j["events"] = nlohmann::json::array();
+        CommandRecord r;
+        // A command's events may span two commits (replay batches): unless
+        // this batch holds its first event, extend what is stored.
+        if (!s.opens_command) {
+          LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kCommands, s.command_id));
+          if (prior) {
+            LEDGER_ASSIGN_OR_RETURN(r, CommandRecord::Parse(*prior));
+          }
         }
-        it = results.emplace(s.command_id, std::move(j)).first;
+        if (r.command_id.empty()) {
+          r.command_id = s.command_id;
+          r.digest = HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()), s.command_digest.size());
+        }
+        it = results.emplace(s.command_id, std::move(r)).first;
       }
-      if (!s.case_id.empty() && !it->second.contains("case_id")) it->second["case_id"] = s.case_id;
-      it->second["events"].push_back({{"type", s.type}, {"partition", pos.partition}, {"offset", pos.offset}});
+      if (!s.case_id.empty() && it->second.case_id.empty()) it->second.case_id = s.case_id;
+      it->second.events.push_back({s.type, pos.partition, pos.offset});
     }
     last[pos.partition] = &pos;
     max_time = std::max(max_time, s.at);
   }
-  for (const auto& [id, j] : results) batch.Put(store_.handle(Cf::kCommands), id, j.dump());
+  for (const auto& [id, r] : results) batch.Put(store_.handle(Cf::kCommands), id, r.Render());
   for (const auto& [key, delta] : counters_) {
     LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kAnalytics, key));
     const int64_t value = (prior ? static_cast<int64_t>(DecodeU64(*prior)) : 0) + delta;
@@ -308,18 +369,30 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     if (max_time > prev) batch.Put(store_.handle(Cf::kMeta), "max_time", EncodeU64(max_time));
   }
   Status s = store_.Write(batch);
-  Discard();
-  if (!s.ok()) indicators_.clear();
+  if (!s.ok()) {
+    Discard();
+    indicators_.clear();
+    return s;
+  }
+  // The cached states now equal the stored ones: keep them for the next
+  // batch (heavy merchants are not decoded again), within a bound.
+  if (cases_.size() > kMaxCachedCases) cases_.clear();
+  if (merchants_.size() > kMaxCachedMerchants) merchants_.clear();
+  ClearStaged();
   return s;
 }
 
 void Projector::Discard() {
   cases_.clear();
   merchants_.clear();
+  ClearStaged();
+}
+
+void Projector::ClearStaged() {
   dirty_cases_.clear();
   dirty_merchants_.clear();
-  timers_.clear();
-  index_.clear();
+  batch_->Clear();
+  transactions_.clear();
   command_results_.clear();
   counters_.clear();
   staged_.clear();

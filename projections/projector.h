@@ -24,7 +24,8 @@ namespace ledger {
 
 class Projector {
  public:
-  explicit Projector(ViewStore& store) : store_(store) {}
+  explicit Projector(ViewStore& store);
+  ~Projector();
 
   // The state after everything staged so far; nullptr when there is none.
   Result<const CaseState*> Case(const std::string& case_id);
@@ -46,7 +47,9 @@ class Projector {
   // Writes everything staged, with `positions[i]` the log position of the
   // i-th staged record. REQUIRES: positions.size() == staged().
   Status Commit(const std::vector<Position>& positions);
-  // Forgets everything staged (the append failed).
+  // Forgets everything staged (the append failed) and every cached state.
+  // The projector caches the states it loaded across commits; call this
+  // whenever anything else may have written the store.
   void Discard();
 
   // When on, each Commit renders the public indicators of every merchant it
@@ -72,19 +75,39 @@ class Projector {
     std::string policy_version;
     uint16_t schema_version = 0;
     TimeMs at = 0;
+    bool opens_command = false;  // the first event of its command
+  };
+  struct CommandRecord {
+    struct Event {
+      std::string type;
+      PartitionId partition = 0;
+      Offset offset = 0;
+    };
+    std::string command_id, digest, case_id;
+    std::vector<Event> events;
+    std::string Render() const;
+    static Result<CommandRecord> Parse(std::string_view text);
   };
   Result<CaseState*> LoadCase(const std::string& id);
   Result<MerchantState*> LoadMerchant(const std::string& id);
   void IndexCase(const CaseState& before, const CaseState& after, TimeMs at);
   void DiffTimers(const std::vector<Timer>& before, const std::vector<Timer>& after,
                   std::vector<Timer>* new_timers);
+  void PutTimer(const Timer& t, bool put, std::vector<Timer>* new_timers);
+  void ClearStaged();
+  void SetTransactionOwner(const std::string& key, std::optional<std::string> case_id);
+
+  static constexpr size_t kMaxCachedCases = 200000;
+  static constexpr size_t kMaxCachedMerchants = 50000;
 
   ViewStore& store_;
   std::unordered_map<std::string, std::unique_ptr<CaseState>> cases_;        // null: none
   std::unordered_map<std::string, std::unique_ptr<MerchantState>> merchants_;
   std::set<std::string> dirty_cases_, dirty_merchants_;
-  std::map<std::string, bool> timers_;                                       // key -> put (else delete)
-  std::map<std::string, std::optional<std::string>> index_;               // index CF: key -> value, or delete
+  // Timer and index changes are written to the batch as they are staged;
+  // transaction owners are also kept here for lookups before the commit.
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::unordered_map<std::string, std::optional<std::string>> transactions_;
   std::map<std::string, std::string> command_results_;                       // staged in this batch
   std::map<std::string, int64_t> counters_;                                  // analytics CF: key -> delta
   std::vector<StagedEvent> staged_;

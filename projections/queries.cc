@@ -26,7 +26,7 @@ std::vector<std::string> Split0(std::string_view s) {
 Result<int64_t> Indicator(const MerchantState& m, const std::string& name) {
   if (name == "unanswered") return m.unanswered;
   if (name == "unresolved") return m.unresolved;
-  if (name == "delays") return static_cast<int64_t>(m.active_delays.size());
+  if (name == "delays") return static_cast<int64_t>(m.delays_active);
   if (name == "violations") return m.violations_l1 + m.violations_l2 + m.violations_l3;
   if (name == "complaints") return m.complaints;
   if (name == "open_complaints") return m.open_cases;

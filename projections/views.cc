@@ -95,7 +95,7 @@ nlohmann::json MerchantJson(const MerchantState& m, TimeMs as_of) {
   j["status"] = fb::EnumNameMerchantStatus(m.status);
   j["unanswered"] = m.unanswered;
   j["unresolved"] = m.unresolved;
-  j["delays"] = m.active_delays.size();
+  j["delays"] = m.delays_active;
   j["violations"] = {{"level1", m.violations_l1}, {"level2", m.violations_l2}, {"level3", m.violations_l3}};
   j["licence_date"] = FormatDate(m.licence_date_ms);
   j["days_since_licence"] = as_of > m.licence_date_ms ? (as_of - m.licence_date_ms) / kDayMs : 0;

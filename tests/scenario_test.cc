@@ -34,7 +34,7 @@ TEST_CASE("A merchant that ignores a complaint for 72 h, 48 h and 24 h gets thre
   CHECK(c.unanswered);
   CHECK(c.status == fb::CaseStatus::awaiting_response);  // it may still answer
   const auto m = f.MerchantOf("m1");
-  CHECK(m.active_delays.size() == 3);
+  CHECK(m.delays_active == 3);
   CHECK(m.unanswered == 1);
   CHECK(m.status == fb::MerchantStatus::warned);
   CHECK(f.Advance(30 * 24 * H).empty());  // nothing more until it answers
@@ -53,7 +53,7 @@ TEST_CASE("An answer after one delay stops the ladder with one delay on the prof
   CHECK(c.delays == 1);
   CHECK_FALSE(c.unanswered);
   CHECK(c.deadline_ms == 0);
-  CHECK(f.MerchantOf("m1").active_delays.size() == 1);
+  CHECK(f.MerchantOf("m1").delays_active == 1);
   CHECK(f.MerchantOf("m1").unanswered == 0);
   CHECK(f.Advance(100 * H).empty());
 }
@@ -65,7 +65,7 @@ TEST_CASE("An answer after two delays leaves two delays and no unanswered mark",
   f.Advance(72 * H + 48 * H + 1 * H);
   REQUIRE(f.Merchant(C::Respond, id, "m1", R"(,"message":"here")").status.ok());
   CHECK(f.Case(id).delays == 2);
-  CHECK(f.MerchantOf("m1").active_delays.size() == 2);
+  CHECK(f.MerchantOf("m1").delays_active == 2);
   CHECK(f.MerchantOf("m1").status == fb::MerchantStatus::active);
   CHECK_FALSE(f.Case(id).unanswered);
 }
@@ -199,7 +199,7 @@ TEST_CASE("A warning at 3 active delays and suspension at 5", "[rules][suspensio
   CHECK(Has(third, "MerchantSuspended"));
   const auto m = f.MerchantOf("m1");
   CHECK(m.status == fb::MerchantStatus::suspended);
-  CHECK(m.active_delays.size() == 6);
+  CHECK(m.delays_active == 6);
   // A suspended merchant cannot be complained about.
   auto refused = f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "R3"));
   CHECK(refused.status.code() == Code::kRejected);
@@ -250,7 +250,7 @@ TEST_CASE("A delay decays 90 days after it was recorded, and lifts the warning",
   auto before = f.Advance(until_first_decay - 1);
   CHECK_FALSE(Has(before, "DelayDecayed"));
   CHECK(f.Advance(1) == Types{"DelayDecayed"});
-  CHECK(f.MerchantOf("m1").active_delays.size() == 2);
+  CHECK(f.MerchantOf("m1").delays_active == 2);
   CHECK(f.MerchantOf("m1").status == fb::MerchantStatus::active);
   CHECK(f.MerchantOf("m1").delays_total == 3);
 }
