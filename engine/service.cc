@@ -1,6 +1,8 @@
 #include "engine/service.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <queue>
@@ -101,30 +103,57 @@ Ledger::Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, 
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
                           const std::function<void(uint64_t)>& on_progress,
                           std::map<std::string, std::string>* indicators) {
-  constexpr size_t kBatch = 2048;
-  Projector projector(views);
-  projector.set_collect_indicators(indicators != nullptr);
-  uint64_t applied = 0;
-  for (PartitionId p = 0; p < log.partitions(); ++p) {
-    LEDGER_ASSIGN_OR_RETURN(Offset next, views.NextOffset(p));
-    LEDGER_ASSIGN_OR_RETURN(Hash32 head, views.ChainHead(p));
-    for (;;) {
-      LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, kBatch));
-      if (records.empty()) break;
-      std::vector<Position> positions;
-      positions.reserve(records.size());
-      for (const auto& r : records) {
-        LEDGER_ASSIGN_OR_RETURN(Position pos, projector.StageFromLog(r, head, log.Describe()));
-        positions.push_back(pos);
+  constexpr size_t kBatch = 16384;
+  // Partitions share no case or merchant (the partition key is the merchant)
+  // and the shared keys (counters, latest time) are merges: one projector per
+  // thread, each taking the next partition not yet taken.
+  const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), log.partitions()));
+  std::mutex mu;  // guards the progress callback, `indicators` and `first_error`
+  std::atomic<uint64_t> applied{0};
+  std::atomic<PartitionId> next_partition{0};
+  std::atomic<bool> failed{false};
+  Status first_error;
+  auto work = [&] {
+    Projector projector(views);
+    projector.set_collect_indicators(indicators != nullptr);
+    auto apply_partition = [&](PartitionId p) -> Status {
+      LEDGER_ASSIGN_OR_RETURN(Offset next, views.NextOffset(p));
+      LEDGER_ASSIGN_OR_RETURN(Hash32 head, views.ChainHead(p));
+      while (!failed) {
+        LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, kBatch));
+        if (records.empty()) break;
+        std::vector<Position> positions;
+        positions.reserve(records.size());
+        for (const auto& r : records) {
+          LEDGER_ASSIGN_OR_RETURN(Position pos, projector.StageFromLog(r, head, log.Describe()));
+          positions.push_back(pos);
+        }
+        LEDGER_RETURN_IF_ERROR(projector.Commit(positions));
+        next = records.back().offset + 1;
+        const uint64_t done = applied += records.size();
+        std::lock_guard<std::mutex> lock(mu);
+        if (indicators) {
+          for (auto& [id, json] : projector.TakeIndicators()) (*indicators)[id] = std::move(json);  // the latest wins
+        }
+        if (on_progress) on_progress(done);
       }
-      LEDGER_RETURN_IF_ERROR(projector.Commit(positions));
-      if (indicators) indicators->merge(projector.TakeIndicators());
-      applied += records.size();
-      next = records.back().offset + 1;
-      if (on_progress) on_progress(applied);
+      return Status::Ok();
+    };
+    for (PartitionId p = next_partition++; p < log.partitions() && !failed; p = next_partition++) {
+      Status s = apply_partition(p);
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failed.exchange(true)) first_error = std::move(s);
+        return;
+      }
     }
-  }
-  return applied;
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (failed) return first_error;
+  return applied.load();
 }
 
 Result<uint64_t> Ledger::CatchUp() {

@@ -349,10 +349,10 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     max_time = std::max(max_time, s.at);
   }
   for (const auto& [id, r] : results) batch.Put(store_.handle(Cf::kCommands), id, r.Render());
+  // Counters and the latest time are merged (sum, max) by the store, so
+  // projectors of different partitions may commit at once.
   for (const auto& [key, delta] : counters_) {
-    LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kAnalytics, key));
-    const int64_t value = (prior ? static_cast<int64_t>(DecodeU64(*prior)) : 0) + delta;
-    batch.Put(store_.handle(Cf::kAnalytics), key, EncodeU64(static_cast<uint64_t>(value)));
+    batch.Merge(store_.handle(Cf::kAnalytics), key, EncodeU64(static_cast<uint64_t>(delta)));
   }
   for (const auto& [p, pos] : last) {
     batch.Put(store_.handle(Cf::kMeta), ViewStore::OffsetKey(p), EncodeU64(pos->offset + 1));
@@ -363,11 +363,7 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     batch.Put(store_.handle(Cf::kMeta), "policy_version", staged_.back().policy_version);
     batch.Put(store_.handle(Cf::kMeta), "schema_version", std::to_string(staged_.back().schema_version));
   }
-  if (max_time > 0) {
-    LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kMeta, "max_time"));
-    const TimeMs prev = prior ? static_cast<TimeMs>(DecodeU64(*prior)) : 0;
-    if (max_time > prev) batch.Put(store_.handle(Cf::kMeta), "max_time", EncodeU64(max_time));
-  }
+  if (max_time > 0) batch.Merge(store_.handle(Cf::kMeta), "max_time", EncodeU64(max_time));
   Status s = store_.Write(batch);
   if (!s.ok()) {
     Discard();
