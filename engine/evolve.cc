@@ -209,6 +209,7 @@ void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* befor
   const bool own_stream = e.stream_id() && e.stream_id()->string_view().substr(0, 9) == "merchant/";
   if (own_stream) m.version = e.stream_version();
   m.last_event_ms = at;
+  ++m.events;
   ApplyCaseDeltas(m, before, after);
   switch (e.payload_type()) {
     case fb::Payload::MerchantRegistered: {

@@ -33,6 +33,16 @@ std::string Projector::TransactionKey(std::string_view merchant_id, const fb::Tr
   return TxKey(merchant_id, t.reference_number, t.terminal, t.purchase_date_ms, t.amount);
 }
 
+std::string Projector::SnapshotKey(std::string_view merchant_id, TimeMs at, PartitionId p, Offset o) {
+  std::string k = "snap/";
+  k += merchant_id;
+  k.push_back('\0');
+  k += EncodeU64(static_cast<uint64_t>(at));
+  k += EncodeU64(p);
+  k += EncodeU64(o);
+  return k;
+}
+
 std::string Projector::OpenCaseKey(const CaseState& c) {
   std::string k = "st/";
   k += fb::EnumNameCaseStatus(c.status);
@@ -275,6 +285,7 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
     r.digest = HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()), s.command_digest.size());
     command_results_[s.command_id] = r.Render();
   }
+  if (m->events % kSnapshotEvery == 0) s.snapshot = EncodeMerchantState(*m);
   s.at = e->occurred_at_ms();
   s.policy_version = e->policy_version() ? e->policy_version()->str() : "";
   s.schema_version = e->schema_version();
@@ -321,6 +332,9 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     if (!s.case_id.empty()) {
       batch.Put(store_.handle(Cf::kIndex),
                 "ev/" + s.case_id + std::string(1, '\0') + EncodeU64(pos.partition) + EncodeU64(pos.offset), "");
+    }
+    if (!s.snapshot.empty()) {
+      batch.Put(store_.handle(Cf::kIndex), SnapshotKey(s.merchant_id, s.at, pos.partition, pos.offset), s.snapshot);
     }
     batch.Put(store_.handle(Cf::kIndex),
               "mev/" + s.merchant_id + std::string(1, '\0') + EncodeU64(pos.partition) + EncodeU64(pos.offset), "");

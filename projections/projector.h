@@ -76,6 +76,7 @@ class Projector {
     uint16_t schema_version = 0;
     TimeMs at = 0;
     bool opens_command = false;  // the first event of its command
+    std::string snapshot;        // the merchant's state after this event, every kSnapshotEvery events
   };
   struct CommandRecord {
     struct Event {
@@ -98,6 +99,14 @@ class Projector {
   void SetTransactionOwner(const std::string& key, std::optional<std::string> case_id);
 
   static constexpr size_t kMaxCachedCases = 200000;
+ public:
+  // Every this many events of a merchant, its state is kept under
+  // SnapshotKey() so that an as-of profile folds at most this many events.
+  static constexpr uint64_t kSnapshotEvery = 128;
+  // "snap/<merchant>\0<time BE><partition BE><offset BE>"
+  static std::string SnapshotKey(std::string_view merchant_id, TimeMs at, PartitionId p, Offset o);
+
+ private:
   static constexpr size_t kMaxCachedMerchants = 50000;
 
   ViewStore& store_;

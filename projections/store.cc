@@ -128,6 +128,16 @@ Result<std::vector<std::string>> ViewStore::KeysBetween(Cf cf, const std::string
   return out;
 }
 
+Result<std::optional<std::pair<std::string, std::string>>> ViewStore::LastAtOrBefore(
+    Cf cf, const std::string& prefix, const std::string& key) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  it->SeekForPrev(key);
+  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
+  return std::optional<std::pair<std::string, std::string>>(
+      std::make_pair(it->key().ToString(), it->value().ToString()));
+}
+
 Result<Hash32> ViewStore::Digest() const {
   crypto_generichash_state st;
   crypto_generichash_init(&st, nullptr, 0, 32);

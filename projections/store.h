@@ -51,6 +51,10 @@ class ViewStore {
   Result<std::vector<std::string>> KeysBetween(Cf cf, const std::string& from,
                                                const std::string& to, size_t limit) const;
 
+  // The last key of `cf` that starts with `prefix` and is <= `key`, with its value.
+  Result<std::optional<std::pair<std::string, std::string>>> LastAtOrBefore(Cf cf, const std::string& prefix,
+                                                                            const std::string& key) const;
+
   // BLAKE2b-256 over every key and value of every column family but meta.
   Result<Hash32> Digest() const;
 

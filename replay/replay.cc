@@ -7,6 +7,7 @@
 
 #include "engine/service.h"
 #include "events/codec.h"
+#include "projections/projector.h"
 #include "projections/views.h"
 
 namespace ledger {
@@ -144,24 +145,67 @@ Result<VerifyReport> Verify(EventLog& log, const ViewStore& live, const std::str
 
 Result<std::unique_ptr<MerchantState>> MerchantAsOf(EventLog& log, const ViewStore& views,
                                                     const std::string& merchant_id, TimeMs as_of) {
-  LEDGER_ASSIGN_OR_RETURN(auto positions, MerchantEventPositions(views, merchant_id));
+  // Start from the latest snapshot at or before `as_of` (none: from the
+  // beginning), then fold the merchant's later events up to `as_of`.
+  const std::string snap_prefix = "snap/" + merchant_id + std::string(1, '\0');
+  LEDGER_ASSIGN_OR_RETURN(auto snap, views.LastAtOrBefore(Cf::kIndex, snap_prefix,
+                                                          snap_prefix + EncodeU64(static_cast<uint64_t>(as_of)) +
+                                                              std::string(16, '\xff')));
   auto merchant = std::make_unique<MerchantState>();
-  std::unordered_map<std::string, CaseState> cases;
   bool registered = false;
-  for (const auto& pos : positions) {
-    LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadOne(log, pos));
-    LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(bytes, pos.partition, pos.offset));
-    if (e->occurred_at_ms() > as_of) break;  // a partition's events are in time order
-    registered = registered || e->payload_type() == fb::Payload::MerchantRegistered;
-    const std::string case_id(CaseIdOf(*e));
-    if (case_id.empty()) {
-      EvolveMerchant(*merchant, *e, nullptr, nullptr);
-      continue;
-    }
+  std::optional<Position> from;  // the snapshot's event
+  if (snap) {
+    LEDGER_ASSIGN_OR_RETURN(merchant, DecodeMerchantState(snap->second));
+    const std::string_view rest = std::string_view(snap->first).substr(snap_prefix.size());
+    from = Position{static_cast<PartitionId>(DecodeU64(rest.substr(8, 8))), DecodeU64(rest.substr(16, 8)), {}};
+    registered = true;
+  }
+  // A case the fold meets: its state just after the snapshot's event, from
+  // its own (few) events.
+  std::unordered_map<std::string, CaseState> cases;
+  auto case_at_snapshot = [&](const std::string& case_id) -> Result<CaseState*> {
+    auto it = cases.find(case_id);
+    if (it != cases.end()) return &it->second;
     CaseState& c = cases[case_id];
-    const CaseState before = c;
-    EvolveCase(c, *e);
-    EvolveMerchant(*merchant, *e, &before, &c);
+    if (from) {
+      LEDGER_ASSIGN_OR_RETURN(auto positions, CaseEventPositions(views, case_id));
+      for (const auto& pos : positions) {
+        if (pos.partition != from->partition || pos.offset > from->offset) break;
+        LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadOne(log, pos));
+        LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(bytes, pos.partition, pos.offset));
+        EvolveCase(c, *e);
+      }
+    }
+    return &c;
+  };
+  const std::string mev = "mev/" + merchant_id + std::string(1, '\0');
+  std::string start = mev;
+  if (from) start += EncodeU64(from->partition) + EncodeU64(from->offset + 1);
+  const std::string end = "mev/" + merchant_id + std::string(1, '\1');
+  for (bool more = true; more;) {
+    LEDGER_ASSIGN_OR_RETURN(auto keys, views.KeysBetween(Cf::kIndex, start, end, 256));
+    more = keys.size() == 256;
+    for (const auto& key : keys) {
+      const std::string_view rest = std::string_view(key).substr(mev.size());
+      const Position pos{static_cast<PartitionId>(DecodeU64(rest.substr(0, 8))), DecodeU64(rest.substr(8, 8)), {}};
+      LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadOne(log, pos));
+      LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(bytes, pos.partition, pos.offset));
+      if (e->occurred_at_ms() > as_of) {  // a partition's events are in time order
+        more = false;
+        break;
+      }
+      registered = registered || e->payload_type() == fb::Payload::MerchantRegistered;
+      const std::string case_id(CaseIdOf(*e));
+      if (case_id.empty()) {
+        EvolveMerchant(*merchant, *e, nullptr, nullptr);
+        continue;
+      }
+      LEDGER_ASSIGN_OR_RETURN(CaseState * c, case_at_snapshot(case_id));
+      const CaseState before = *c;
+      EvolveCase(*c, *e);
+      EvolveMerchant(*merchant, *e, &before, c);
+    }
+    if (!keys.empty()) start = keys.back() + std::string(1, '\0');
   }
   if (!registered) {
     return Status::NotFound(fmt::format("merchant {} was not registered at {}", merchant_id, FormatTime(as_of)));
