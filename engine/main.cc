@@ -153,7 +153,11 @@ int RunRebuild(const Globals& g) {
   progress.Finish();
   if (!r.ok()) return Fail(r.status());
   const double rate = r->seconds > 0 ? static_cast<double>(r->events) / r->seconds : 0;
+  const double replay_rate = r->replay_seconds > 0 ? static_cast<double>(r->events) / r->replay_seconds : 0;
   PrintObject({{"events", r->events}, {"seconds", r->seconds}, {"events_per_s", rate},
+               {"replay_seconds", r->replay_seconds}, {"replay_events_per_s", replay_rate},
+               {"flush_seconds", r->flush_seconds}, {"digest_seconds", r->digest_seconds},
+               {"bytes", r->bytes},
                {"digest", HexOf(r->digest)}}, Format(g));
   return 0;
 }

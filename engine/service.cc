@@ -102,8 +102,9 @@ Ledger::Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, 
 
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
                           const std::function<void(uint64_t)>& on_progress,
-                          std::map<std::string, std::string>* indicators) {
+                          std::map<std::string, std::string>* indicators, ApplyStats* stats) {
   constexpr size_t kBatch = 16384;
+  std::atomic<uint64_t> bytes{0};
   // Partitions share no case or merchant (the partition key is the merchant)
   // and the shared keys (counters, latest time) are merges: one projector per
   // thread, each taking the next partition not yet taken.
@@ -124,10 +125,13 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
         if (records.empty()) break;
         std::vector<Position> positions;
         positions.reserve(records.size());
+        uint64_t batch_bytes = 0;
         for (const auto& r : records) {
           LEDGER_ASSIGN_OR_RETURN(Position pos, projector.StageFromLog(r, head, log.Describe()));
           positions.push_back(pos);
+          batch_bytes += r.bytes.size();
         }
+        bytes += batch_bytes;
         LEDGER_RETURN_IF_ERROR(projector.Commit(positions));
         next = records.back().offset + 1;
         const uint64_t done = applied += records.size();
@@ -153,6 +157,7 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
   work();
   for (auto& t : pool) t.join();
   if (failed) return first_error;
+  if (stats) stats->bytes = bytes.load();
   return applied.load();
 }
 

@@ -123,8 +123,12 @@ class Ledger {
 // recovery, rebuild). `on_progress(applied)` is called after each batch.
 // With `indicators`, the public indicators of the merchants it changed are
 // added to it (merchant id -> JSON).
+struct ApplyStats {
+  uint64_t bytes = 0;  // of the records applied
+};
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
                           const std::function<void(uint64_t)>& on_progress = {},
-                          std::map<std::string, std::string>* indicators = nullptr);
+                          std::map<std::string, std::string>* indicators = nullptr,
+                          ApplyStats* stats = nullptr);
 
 }  // namespace ledger

@@ -128,6 +128,12 @@ Result<std::vector<std::string>> ViewStore::KeysBetween(Cf cf, const std::string
   return out;
 }
 
+Status ViewStore::Flush() {
+  auto s = db_->Flush(rocksdb::FlushOptions(), handles_);
+  if (!s.ok()) return Status::IoError(fmt::format("views {}: flush failed: {}", dir_, s.ToString()));
+  return Status::Ok();
+}
+
 Result<std::optional<std::pair<std::string, std::string>>> ViewStore::LastAtOrBefore(
     Cf cf, const std::string& prefix, const std::string& key) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));

@@ -39,6 +39,8 @@ class ViewStore {
   // Applies the batch atomically (state and offsets together). Not synced:
   // after a power cut the views may be behind the log, never ahead or torn.
   Status Write(rocksdb::WriteBatch& batch);
+  // Writes the memtables out to files (and waits).
+  Status Flush();
   rocksdb::ColumnFamilyHandle* handle(Cf cf) const { return handles_[static_cast<int>(cf)]; }
   rocksdb::DB* db() const { return db_.get(); }
   const std::string& dir() const { return dir_; }

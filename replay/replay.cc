@@ -74,10 +74,21 @@ Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const
   RebuildReport report;
   {
     LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(fresh));
-    LEDGER_ASSIGN_OR_RETURN(report.events, ApplyLog(log, *views, [&](uint64_t done) {
-                              if (progress) progress(done, total);
-                            }));
+    ApplyStats stats;
+    LEDGER_ASSIGN_OR_RETURN(report.events, ApplyLog(
+                                               log, *views,
+                                               [&](uint64_t done) {
+                                                 if (progress) progress(done, total);
+                                               },
+                                               nullptr, &stats));
+    report.bytes = stats.bytes;
+    const auto replayed = std::chrono::steady_clock::now();
+    report.replay_seconds = std::chrono::duration<double>(replayed - start).count();
+    LEDGER_RETURN_IF_ERROR(views->Flush());
+    const auto flushed = std::chrono::steady_clock::now();
+    report.flush_seconds = std::chrono::duration<double>(flushed - replayed).count();
     LEDGER_ASSIGN_OR_RETURN(report.digest, views->Digest());
+    report.digest_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - flushed).count();
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Swap: the old views go only once the new ones are whole.

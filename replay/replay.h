@@ -26,7 +26,11 @@ using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 struct RebuildReport {
   uint64_t events = 0;
-  double seconds = 0;
+  uint64_t bytes = 0;           // of the event records replayed
+  double seconds = 0;           // in all
+  double replay_seconds = 0;    // of which replaying the log into the views
+  double flush_seconds = 0;     // writing the memtables out
+  double digest_seconds = 0;    // computing the digest
   Hash32 digest{};
 };
 
