@@ -1,4 +1,5 @@
 // `ledger`: the command line of the complaint ledger.
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -159,6 +160,66 @@ int RunRebuild(const Globals& g) {
                {"flush_seconds", r->flush_seconds}, {"digest_seconds", r->digest_seconds},
                {"bytes", r->bytes},
                {"digest", HexOf(r->digest)}}, Format(g));
+  return 0;
+}
+
+// Copies every record of the ledger's log, byte for byte and in order, into
+// an empty log with as many partitions (e.g. embedded -> Kafka).
+int RunCopyLog(const Globals& g, const std::string& to, size_t batch) {
+  auto from = OpenLogOnly(g);
+  if (!from.ok()) return Fail(from.status());
+  auto target = OpenEventLog({to, g.data_dir, from.value()->partitions()});
+  if (!target.ok()) return Fail(target.status());
+  if (target.value()->partitions() != from.value()->partitions()) {
+    return Fail(Status::InvalidArgument(fmt::format("{} has {} partitions, {} has {}: they must be equal",
+                                                    target.value()->Describe(), target.value()->partitions(),
+                                                    from.value()->Describe(), from.value()->partitions())));
+  }
+  for (PartitionId p = 0; p < target.value()->partitions(); ++p) {
+    auto first = target.value()->Read(p, 0, 1);
+    if (!first.ok()) return Fail(first.status());
+    if (!first.value().empty()) {
+      return Fail(Status::Conflict(fmt::format("{} partition {} is not empty: copy only into a new log",
+                                               target.value()->Describe(), p)));
+    }
+  }
+  ProgressPrinter progress("copy-log");
+  uint64_t total = 0, copied = 0;
+  for (PartitionId p = 0; p < from.value()->partitions(); ++p) {
+    auto end = from.value()->EndOffset(p);
+    if (end.ok()) total += end.value();
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (PartitionId p = 0; p < from.value()->partitions(); ++p) {
+    Offset next = 0;
+    for (;;) {
+      auto records = from.value()->Read(p, next, batch);
+      if (!records.ok()) return Fail(records.status());
+      if (records.value().empty()) break;
+      std::vector<PendingRecord> out;
+      out.reserve(records.value().size());
+      for (auto& r : records.value()) {
+        auto e = DecodeEvent(r.bytes, p, r.offset);
+        if (!e.ok()) return Fail(e.status());
+        out.push_back({e.value()->partition_key() ? e.value()->partition_key()->str() : "", std::move(r.bytes)});
+      }
+      next = records.value().back().offset + 1;
+      const size_t n = out.size();
+      auto positions = target.value()->Append(std::move(out));
+      if (!positions.ok()) return Fail(positions.status());
+      for (const auto& pos : positions.value()) {
+        if (pos.partition != p) {
+          return Fail(Status::Corruption(fmt::format("a record of partition {} went to partition {} of {}", p,
+                                                     pos.partition, target.value()->Describe())));
+        }
+      }
+      copied += n;
+      progress(copied, total);
+    }
+  }
+  progress.Finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  PrintObject({{"records", copied}, {"seconds", seconds}, {"to", target.value()->Describe()}}, Format(g));
   return 0;
 }
 
@@ -457,6 +518,14 @@ int Main(int argc, char** argv) {
 
   auto* rebuild = app.add_subcommand("rebuild", "Replay the whole log into fresh views beside the live ones, then swap");
   rebuild->callback([&] { rc = RunRebuild(g); });
+
+  std::string copy_to;
+  size_t copy_batch = 10000;
+  auto* copy = app.add_subcommand("copy-log", "Copy every record of the log, byte for byte, into a new empty log");
+  copy->add_option("--to", copy_to, "The new log: kafka://HOST:PORT/TOPIC (a topic not yet written)")->required();
+  copy->add_option("--batch", copy_batch, "Records per append (one transaction on Kafka)")->capture_default_str();
+  copy->footer("Example:\n  ledger --data ./ledger-data copy-log --to kafka://127.0.0.1:9092/complaints.events");
+  copy->callback([&] { rc = RunCopyLog(g, copy_to, copy_batch); });
 
   auto* verify = app.add_subcommand("verify",
                                     "Check every partition's hash chain and that a rebuild equals the live views");
