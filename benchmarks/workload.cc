@@ -1,6 +1,7 @@
 #include "benchmarks/workload.h"
 
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <map>
 #include <random>
@@ -48,11 +49,10 @@ class Generator {
     SetUpMerchants(start);
     const TimeMs month = 30 * kDayMs;
     const TimeMs end = start + static_cast<TimeMs>(o_.months) * month;
-    // Filings arrive as a Poisson process at the monthly rate.
+    // Filings arrive as a Poisson process at the monthly rate; they are
+    // drawn step by step (memory stays flat however long the run).
     std::exponential_distribution<double> gap(static_cast<double>(o_.complaints_per_month) / static_cast<double>(month));
-    for (TimeMs t = start + static_cast<TimeMs>(gap(rng_)); t < end; t += static_cast<TimeMs>(gap(rng_)) + 1) {
-      ScheduleComplaint(t);
-    }
+    TimeMs next_filing = start + static_cast<TimeMs>(gap(rng_));
     std::uniform_int_distribution<uint32_t> pick(0, o_.merchants - 1);
     for (TimeMs t = start + month / 2; t < end; t += month) {
       for (uint32_t i = 0; i < o_.merchants / 100 + 1; ++i) {
@@ -62,9 +62,16 @@ class Generator {
                              1 + static_cast<int>(rng_() % 3), rng_() % 20)});
       }
     }
-    const uint64_t estimate = EstimateEvents();
-    while (!queue_.empty()) {
-      const TimeMs step_end = (queue_.begin()->first / o_.step + 1) * o_.step;
+    // About 7.5 events per filing (deadlines and decays included).
+    const uint64_t estimate = merchants_.size() + static_cast<uint64_t>(
+        7.5 * static_cast<double>(o_.complaints_per_month) * static_cast<double>(o_.months));
+    while (!queue_.empty() || next_filing < end) {
+      const TimeMs filing = next_filing < end ? next_filing : std::numeric_limits<TimeMs>::max();
+      const TimeMs first = queue_.empty() ? filing : std::min(queue_.begin()->first, filing);
+      const TimeMs step_end = (first / o_.step + 1) * o_.step;
+      for (; next_filing < end && next_filing < step_end; next_filing += static_cast<TimeMs>(gap(rng_)) + 1) {
+        ScheduleComplaint(next_filing);
+      }
       std::vector<std::pair<TimeMs, Action>> batch;
       while (!queue_.empty() && queue_.begin()->first < step_end) {
         batch.emplace_back(queue_.begin()->first, std::move(queue_.begin()->second));
@@ -93,9 +100,6 @@ class Generator {
     }
     queue_.emplace(at, std::move(a));
   }
-
-  // Filed complaints average about 7 events with their deadlines and decays.
-  uint64_t EstimateEvents() const { return merchants_.size() + static_cast<uint64_t>(static_cast<double>(complaint_seq_) * 7.5); }
 
   void SetUpMerchants(TimeMs start) {
     std::uniform_real_distribution<double> u(0, 1);
