@@ -71,6 +71,9 @@ class Api {
   // Waits up to `ms` for a NotifyAppended after `seen`; returns the latest count.
   uint64_t WaitAppended(uint64_t seen, int ms);
   uint64_t appended() const { return appended_.load(); }
+  // A stream ended; Stop() waits for all of them (up to `ms`).
+  void StreamClosed();
+  void WaitStreamsClosed(int ms);
 
   // Where tracking links point.
   std::string PublicUrl() const;

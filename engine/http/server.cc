@@ -119,6 +119,19 @@ uint64_t Api::WaitAppended(uint64_t seen, int ms) {
   return appended_.load();
 }
 
+void Api::StreamClosed() {
+  {
+    std::lock_guard<std::mutex> lock(wait_mu_);
+    open_streams.fetch_sub(1);
+  }
+  wait_cv_.notify_all();
+}
+
+void Api::WaitStreamsClosed(int ms) {
+  std::unique_lock<std::mutex> lock(wait_mu_);
+  wait_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return open_streams.load() == 0; });
+}
+
 std::string Api::PublicUrl() const {
   if (!options.public_url.empty()) return options.public_url;
   return fmt::format("http://{}:{}", options.host, options.port);
@@ -320,8 +333,10 @@ Status HttpServer::Serve() {
 }
 
 void HttpServer::Stop() {
+  // Streams end first, with their last events, then the listener closes.
   impl_->api.stopping = true;
   impl_->api.NotifyAppended();
+  impl_->api.WaitStreamsClosed(3000);
   impl_->server.stop();
 }
 

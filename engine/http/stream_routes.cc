@@ -135,12 +135,12 @@ void GetEvents(Api& api, Call& call) {
           s->last_write = now;
           return sink.write(hello.data(), hello.size());
         }
+        bool wrote = false;
+        if (!Pump(*a, *s, sink, wrote)) return false;
         if (a->stopping.load() || now >= s->deadline) {
           sink.done();
           return true;
         }
-        bool wrote = false;
-        if (!Pump(*a, *s, sink, wrote)) return false;
         if (wrote) {
           s->last_write = now;
           return true;
@@ -154,7 +154,7 @@ void GetEvents(Api& api, Call& call) {
         s->seen = a->WaitAppended(s->seen, static_cast<int>(std::min<int64_t>(left, 1000)));
         return true;
       },
-      [a](bool) { a->open_streams.fetch_sub(1); });
+      [a](bool) { a->StreamClosed(); });
 }
 
 }  // namespace
