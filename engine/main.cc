@@ -584,6 +584,10 @@ int Main(int argc, char** argv) {
   serve->add_option("--rate", serve_opts.http.rate_per_s, "Requests a second per caller (0: no limit)")
       ->capture_default_str();
   serve->add_option("--burst", serve_opts.http.burst, "Burst per caller")->capture_default_str();
+  serve->add_option("--public-rate", serve_opts.http.public_rate_per_s,
+                    "Requests a second per client address on public routes (0: no limit)")->capture_default_str();
+  serve->add_option("--public-burst", serve_opts.http.public_burst, "Burst per address on public routes")
+      ->capture_default_str();
   serve->add_option("--timeout", serve_opts.http.read_timeout_s, "Read timeout for slow clients, seconds")
       ->capture_default_str();
   serve->add_option("--public-url", serve_opts.http.public_url, "Base URL in tracking links and QR codes");

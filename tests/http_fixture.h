@@ -34,6 +34,7 @@ class HttpFixture {
     HttpOptions o;
     o.access_log = false;
     o.rate_per_s = 0;  // tests of the limit turn it on
+    o.public_rate_per_s = 0;
     return o;
   }
 

@@ -55,13 +55,15 @@ class CommandBatcher {
 class Api {
  public:
   Api(Ledger& l, const TokenSigner& s, const HttpOptions& o)
-      : ledger(l), signer(s), options(o), limiter(o.rate_per_s, o.burst), batcher(l, o.max_batch) {}
+      : ledger(l), signer(s), options(o), limiter(o.rate_per_s, o.burst),
+        public_limiter(o.public_rate_per_s, o.public_burst), batcher(l, o.max_batch) {}
 
   Ledger& ledger;
   const TokenSigner& signer;
   HttpOptions options;
   Metrics metrics;
-  RateLimiter limiter;
+  RateLimiter limiter;         // per token
+  RateLimiter public_limiter;  // per client address, routes without login
   CommandBatcher batcher;
   std::atomic<size_t> open_streams{0};
   std::atomic<bool> stopping{false};

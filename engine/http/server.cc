@@ -213,11 +213,12 @@ void HttpServer::Impl::Handle(const http::Route& route, const httplib::Request& 
     t_facts.who = who->Key();
     limit_key = who->Key();
   }
-  if (const int64_t wait_ms = api.limiter.Take(limit_key, MonotonicMs()); wait_ms > 0) {
+  RateLimiter& limiter = who ? api.limiter : api.public_limiter;
+  if (const int64_t wait_ms = limiter.Take(limit_key, MonotonicMs()); wait_ms > 0) {
     res.set_header("Retry-After", std::to_string((wait_ms + 999) / 1000));
     return SendError(call, 429, "rate_limited",
                      fmt::format("too many requests from {}: {:g} a second, bursts of {:g}; retry in {} ms",
-                                 limit_key, api.limiter.rate(), api.limiter.burst(), wait_ms));
+                                 limit_key, limiter.rate(), limiter.burst(), wait_ms));
   }
   try {
     route.handler(api, call);
@@ -286,6 +287,7 @@ void HttpServer::Impl::Register() {
   server.set_write_timeout(o.write_timeout_s, 0);
   server.set_keep_alive_timeout(o.keep_alive_s);
   server.set_keep_alive_max_count(1000);
+  server.set_tcp_nodelay(true);  // small JSON answers must not wait for the peer's delayed ACK
   const size_t threads = o.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
