@@ -176,7 +176,7 @@ std::string RenderProfilePage(const nlohmann::json& p, const nlohmann::json& mon
                    w.chart, w.complaints, w.delays, w.resolved);
   h += Chart(months, w, page);
   h += SeriesTable(months, w, page);
-  h += fmt::format("<p id=\"as_of\" data-value=\"{}\">{}: {}</p>\n</body>\n</html>\n", Escape(Str(p["as_of"])),
+  h += fmt::format("<p id=\"as_of\" data-value=\"{}\">{}: <bdi dir=\"ltr\">{}</bdi></p>\n</body>\n</html>\n", Escape(Str(p["as_of"])),
                    w.as_of, page.Num(Str(p["as_of"])));
   return h;
 }
