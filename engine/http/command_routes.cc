@@ -116,7 +116,10 @@ void HandleCommand(Api& api, Call& call, const CommandRoute& route) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   const bool replayed = out.result.is_object() && out.result.value("replayed", false);
   api.metrics.CountCommand(name, out.status.ok() ? (replayed ? "replayed" : "ok") : CodeName(out.status.code()));
-  if (!out.status.ok()) return SendJson(call, HttpStatusOf(out.status.code()), out.result);
+  if (!out.status.ok()) {
+    if (out.result.contains("events") && out.result["events"].is_null()) out.result.erase("events");
+    return SendJson(call, HttpStatusOf(out.status.code()), out.result);
+  }
   if (!replayed) api.NotifyAppended();
   if (route.type == fb::Command::FileComplaint) AddTracking(api, out.result);
   SendJson(call, route.type == fb::Command::FileComplaint && !replayed ? 201 : 200, out.result);
