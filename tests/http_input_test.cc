@@ -28,6 +28,32 @@ std::string Fill(std::string path, const std::string& case_id) {
   return path;
 }
 
+// Sends `request` on a new connection; returns what comes back until the server closes or 5 s pass.
+std::string RawRequest(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "";
+  size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  std::string reply;
+  char buf[4096];
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, 5000) == 1) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return reply;
+}
+
 }  // namespace
 
 TEST_CASE("Every command route refuses bad JSON, wrong types, unknown fields, big bodies and bad headers, writing nothing",
@@ -126,6 +152,16 @@ TEST_CASE("Query routes name their bad parameters", "[http][input]") {
     CHECK(r.status == c.status);
     CHECK(r.Json()["error"].get<std::string>().find(c.says) != std::string::npos);
   }
+  // A URL longer than the server reads, and a GET with an oversized body: JSON errors too.
+  auto long_url = h.Get("/v1/merchants/" + std::string(20000, 'x'));
+  CHECK(long_url.status == 414);
+  CHECK(long_url.Json()["code"] == "bad_request");
+  // A GET's body is not read (the server does not expect one): what follows the
+  // headers is taken as the next request, refused, and the connection closed.
+  const std::string raw = RawRequest(h.port(), "GET /v1/merchants/m1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+                                                   std::string(100000, 'x'));
+  CHECK(raw.find("HTTP/1.1 5") == std::string::npos);
+  CHECK(h.Get("/v1/merchants/m1").status == 200);
 }
 
 TEST_CASE("Tokens: expired, forged, from another key or malformed get 401", "[http][input]") {
