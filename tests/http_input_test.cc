@@ -28,7 +28,7 @@ std::string Fill(std::string path, const std::string& case_id) {
   return path;
 }
 
-// Sends `request` on a new connection; returns what comes back until the server closes or 5 s pass.
+// Sends `request` on a new connection; returns what comes back until the server closes or is silent for 2 s.
 std::string RawRequest(int port, const std::string& request) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -45,7 +45,7 @@ std::string RawRequest(int port, const std::string& request) {
   std::string reply;
   char buf[4096];
   pollfd p{fd, POLLIN, 0};
-  while (::poll(&p, 1, 5000) == 1) {
+  while (::poll(&p, 1, 2000) == 1) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n <= 0) break;
     reply.append(buf, static_cast<size_t>(n));
