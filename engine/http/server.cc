@@ -91,7 +91,14 @@ Outcome CommandBatcher::Submit(const ParsedCommand& command) {
     std::vector<ParsedCommand> commands;
     commands.reserve(batch.size());
     for (auto* p : batch) commands.push_back(*p->command);
-    auto outcomes = ledger_.Submit(commands);
+    std::vector<Outcome> outcomes;
+    try {
+      outcomes = ledger_.Submit(commands);
+    } catch (const std::exception& e) {
+      // No exception leaves this thread: the waiting requests get the error.
+      outcomes.assign(batch.size(), Outcome{Status::IoError(fmt::format("internal error: {}", e.what())), {}});
+      for (auto& o : outcomes) o.result = {{"error", o.status.message()}, {"code", CodeName(o.status.code())}};
+    }
     lock.lock();
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i]->outcome = std::move(outcomes[i]);
