@@ -83,9 +83,20 @@ Result<ParsedCommand> CommandCodec::ParseBody(fb::Command type, std::string_view
   if (!id.empty()) text += "\"id\":" + JsonQuote(id) + ",";
   text += fmt::format("\"actor\":{{\"role\":\"{}\",\"id\":{}}},\"command_type\":\"{}\",\"command\":",
                       RoleName(role), JsonQuote(actor_id), fb::EnumNameCommand(type));
+  // The body starts on a line of its own, so the parser's line and column
+  // point into the body as the user wrote it (one line down, corrected below).
+  text += "\n";
   text += body_json;
   text += "\n}";
-  return ParseEnvelope(text);
+  auto parsed = ParseEnvelope(text);
+  if (parsed.ok()) return parsed;
+  std::string m = parsed.status().message();
+  int line = 0, col = 0;
+  const auto at = m.rfind("(line ");
+  if (at != std::string::npos && std::sscanf(m.c_str() + at, "(line %d, column %d)", &line, &col) == 2 && line > 1) {
+    m = m.substr(0, at) + fmt::format("(line {}, column {})", line - 1, col);
+  }
+  return Status::InvalidArgument(m);
 }
 
 std::string CommandCodec::ToJson(const fb::CommandEnvelope& cmd) const {

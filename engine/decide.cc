@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 namespace ledger {
 
@@ -36,10 +37,7 @@ Status Authorize(const fb::CommandEnvelope& cmd, const CaseState& c,
   if (role == fb::Role::operator_) return Status::Ok();
   for (auto r : roles) {
     if (r != role) continue;
-    const bool own = (role == fb::Role::consumer && id == c.consumer_id) ||
-                     (role == fb::Role::merchant && id == c.merchant_id) ||
-                     (role == fb::Role::authority && id == c.authority);
-    if (own) return Status::Ok();
+    if (IsPartyTo(role, id, c)) return Status::Ok();
     return Status::PermissionDenied(fmt::format("{} {} may not {} on case {}: not its case",
                                                 RoleName(role), id, name, c.case_id));
   }
@@ -167,6 +165,7 @@ Result<std::vector<Draft>> DecideFile(const fb::CommandEnvelope& cmd, const std:
     for (const auto* h : *f->document_hashes()) e.document_hashes.push_back(h->str());
   }
   e.region = Str(f->region()).empty() ? ctx.merchant->region : Str(f->region());
+  e.tracking_code = TrackingCodeFor(case_id);
   std::vector<Draft> out;
   out.push_back(Ev(std::move(e)));
   return out;
@@ -540,6 +539,32 @@ Result<std::vector<Draft>> DecideCase(const fb::CommandEnvelope& cmd, const Case
 }  // namespace
 
 const char* CommandName(fb::Command type) { return fb::EnumNameCommand(type); }
+
+bool IsPartyTo(fb::Role role, std::string_view id, const CaseState& c) {
+  switch (role) {
+    case fb::Role::consumer: return id == c.consumer_id;
+    case fb::Role::merchant: return id == c.merchant_id;
+    case fb::Role::authority: return !c.authority.empty() && id == c.authority;
+    default: return false;
+  }
+}
+
+std::string TrackingCodeFor(std::string_view case_id) {
+  // Crockford's base32 (no I, L, O, U): read aloud and typed without confusion.
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  uint8_t h[8];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(case_id.data()), case_id.size(),
+                     nullptr, 0);
+  uint64_t bits = 0;
+  for (uint8_t b : h) bits = (bits << 8) | b;
+  std::string code;
+  for (int i = 0; i < 10; ++i) {
+    if (i == 5) code.push_back('-');
+    code.push_back(kAlphabet[bits & 31]);
+    bits >>= 5;
+  }
+  return code;
+}
 
 std::string CommandCaseId(const fb::CommandEnvelope& cmd) {
   switch (cmd.command_type()) {

@@ -44,4 +44,14 @@ const char* CommandName(fb::Command type);
 std::string CommandCaseId(const fb::CommandEnvelope& cmd);
 std::string CommandMerchantId(const fb::CommandEnvelope& cmd);
 
+// Whether an actor of `role` with `id` is a party to the case: its consumer,
+// its merchant, or the authority it was routed to. The operator is a party to
+// no case (it acts on all of them by its role).
+bool IsPartyTo(fb::Role role, std::string_view id, const CaseState& c);
+
+// The public tracking code of a complaint: 10 characters of Crockford base32
+// (50 bits of BLAKE2b of the case id) as "XXXXX-XXXXX". Printed on the
+// consumer's receipt and its QR code; looked up through the "trk/" index.
+std::string TrackingCodeFor(std::string_view case_id);
+
 }  // namespace ledger

@@ -16,6 +16,7 @@
 #include "benchmarks/workload.h"
 #include "engine/cli_output.h"
 #include "engine/demo.h"
+#include "engine/http/serve.h"
 #include "engine/service.h"
 #include "projections/views.h"
 #include "events/codec.h"
@@ -642,6 +643,52 @@ int Main(int argc, char** argv) {
     if (!r.ok()) { rc = Fail(r.status()); return; }
     PrintObject({{"applied", r->applied}, {"owned_partitions", r->owned}, {"digest", HexOf(r->digest)},
                  {"views", po.views_dir}}, Format(g));
+  });
+
+  ServeOptions serve_opts;
+  double serve_tick_s = 1;
+  auto* serve = app.add_subcommand("serve", "Serve the HTTP API (JSON under /v1, public profiles, events stream) "
+                                            "until SIGINT or SIGTERM");
+  serve->add_option("--host", serve_opts.http.host, "Address to listen on")->capture_default_str();
+  serve->add_option("--port", serve_opts.http.port, "Port (0: any free port; the startup line says which)")
+      ->capture_default_str();
+  serve->add_option("--threads", serve_opts.http.threads, "Connections served at once")->capture_default_str();
+  serve->add_option("--max-body", serve_opts.http.max_body_bytes, "Largest request body, bytes")->capture_default_str();
+  serve->add_option("--rate", serve_opts.http.rate_per_s, "Requests a second per caller (0: no limit)")
+      ->capture_default_str();
+  serve->add_option("--burst", serve_opts.http.burst, "Burst per caller")->capture_default_str();
+  serve->add_option("--public-rate", serve_opts.http.public_rate_per_s,
+                    "Requests a second per client address on public routes (0: no limit)")->capture_default_str();
+  serve->add_option("--public-burst", serve_opts.http.public_burst, "Burst per address on public routes")
+      ->capture_default_str();
+  serve->add_option("--timeout", serve_opts.http.read_timeout_s, "Read timeout for slow clients, seconds")
+      ->capture_default_str();
+  serve->add_option("--public-url", serve_opts.http.public_url, "Base URL in tracking links and QR codes");
+  serve->add_option("--tick", serve_tick_s, "Timekeeper period, seconds (0: none)")->capture_default_str();
+  serve->add_flag("!--no-access-log", serve_opts.http.access_log, "No JSON access log on stderr");
+  serve->callback([&] {
+    serve_opts.ledger.data_dir = g.data_dir;
+    serve_opts.ledger.policy = g.policy;
+    serve_opts.ledger.partitions = g.partitions;
+    serve_opts.ledger.log_uri = g.log_uri;
+    serve_opts.http.write_timeout_s = serve_opts.http.read_timeout_s;
+    serve_opts.tick_ms = static_cast<int64_t>(serve_tick_s * 1000);
+    auto clock = MakeClock(g);
+    if (!clock.ok()) { rc = Fail(clock.status()); return; }
+    rc = RunServe(serve_opts, *clock.value());
+  });
+
+  std::string token_role, token_id, token_ttl = "1h";
+  auto* token = app.add_subcommand("token", "Mint a bearer token for the HTTP API, signed with this data "
+                                            "directory's key (created on first use, mode 0600)");
+  token->add_option("--role", token_role, "consumer, merchant, authority or operator")->required();
+  token->add_option("--id", token_id, "The consumer's, merchant's or authority's id (any id for an operator)")
+      ->required();
+  token->add_option("--ttl", token_ttl, "Lifetime: 90s, 15m, 1h, 7d")->capture_default_str();
+  token->callback([&] {
+    auto clock = MakeClock(g);
+    if (!clock.ok()) { rc = Fail(clock.status()); return; }
+    rc = RunMintToken(g.data_dir, token_role, token_id, token_ttl, g.json, *clock.value());
   });
 
   TailArgs tail_args;

@@ -65,6 +65,33 @@ std::string Projector::CountKey(const CaseState& c) {
   return k;
 }
 
+std::string Projector::TrackingKey(std::string_view code) { return "trk/" + std::string(code); }
+
+std::string Projector::MonthlyKey(std::string_view merchant_id, std::string_view month, std::string_view kind) {
+  std::string k = "mm/";
+  k += merchant_id;
+  k.push_back('\0');
+  k += month;
+  k.push_back('\0');
+  k += kind;
+  return k;
+}
+
+// Per merchant and month (of the event): complaints accepted, delays recorded,
+// cases resolved, as the merchant's own totals moved.
+void Projector::CountMonthly(const MerchantState& m, const std::tuple<uint32_t, uint32_t, uint32_t>& before,
+                             TimeMs at) {
+  const auto& [complaints, delays, resolved] = before;
+  if (m.complaints == complaints && m.delays_total == delays && m.resolved == resolved) return;
+  const std::string month = FormatDate(at).substr(0, 7);
+  auto add = [&](const char* kind, uint32_t now, uint32_t was) {
+    if (now != was) counters_[MonthlyKey(m.merchant_id, month, kind)] += static_cast<int64_t>(now) - was;
+  };
+  add("complaints", m.complaints, complaints);
+  add("delays", m.delays_total, delays);
+  add("resolved", m.resolved, resolved);
+}
+
 // Secondary indexes and counters that follow a case's changes.
 void Projector::IndexCase(const CaseState& before, const CaseState& after, TimeMs at) {
   const bool was_open = !before.case_id.empty() && !IsTerminal(before.status);
@@ -239,6 +266,9 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
     if (e->payload_type() == fb::Payload::ComplaintFiled && c->transaction) {
       SetTransactionOwner(TransactionKey(merchant_id, *c->transaction), case_id);
     }
+    if (e->payload_type() == fb::Payload::ComplaintFiled && !c->tracking_code.empty()) {
+      batch_->Put(store_.handle(Cf::kIndex), TrackingKey(c->tracking_code), case_id);
+    }
     if (e->payload_type() == fb::Payload::TransactionRejected && c->transaction) {
       SetTransactionOwner(TransactionKey(merchant_id, *c->transaction), std::nullopt);
     }
@@ -251,7 +281,9 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
   // A missed deadline adds a delay and its decay removes it (the decay event
   // occurs at its timer's due time).
   const std::optional<Timer> reinstatement_before = ReinstatementTimerOf(*m);
+  const auto counts_before = std::make_tuple(m->complaints, m->delays_total, m->resolved);
   EvolveMerchant(*m, *e, before.get(), c);
+  CountMonthly(*m, counts_before, e->occurred_at_ms());
   if (e->payload_type() == fb::Payload::ResponseDeadlineMissed) {
     const auto* p = e->payload_as_ResponseDeadlineMissed();
     PutTimer(DelayTimer(merchant_id, Sv(p->case_id()), p->window(), p->delay_decays_at_ms()), true, new_timers);

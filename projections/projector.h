@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -64,6 +65,11 @@ class Projector {
   static std::string OpenCaseKey(const CaseState& c);
   // Analytics keys (projections/README.md).
   static std::string CountKey(const CaseState& c);
+  // "trk/<tracking code>" -> case id (public tracking).
+  static std::string TrackingKey(std::string_view code);
+  // Analytics "mm/<merchant>\0<YYYY-MM>\0<kind>" -> count; kind is
+  // complaints, delays or resolved (docs/projections.md).
+  static std::string MonthlyKey(std::string_view merchant_id, std::string_view month, std::string_view kind);
 
  private:
   struct StagedEvent {
@@ -92,6 +98,7 @@ class Projector {
   Result<CaseState*> LoadCase(const std::string& id);
   Result<MerchantState*> LoadMerchant(const std::string& id);
   void IndexCase(const CaseState& before, const CaseState& after, TimeMs at);
+  void CountMonthly(const MerchantState& m, const std::tuple<uint32_t, uint32_t, uint32_t>& before, TimeMs at);
   void DiffTimers(const std::vector<Timer>& before, const std::vector<Timer>& after,
                   std::vector<Timer>* new_timers);
   void PutTimer(const Timer& t, bool put, std::vector<Timer>* new_timers);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "projections/projector.h"
 #include "projections/views.h"
 
 namespace ledger {
@@ -137,6 +138,38 @@ Result<nlohmann::json> ResponseTimes(const ViewStore& views, const std::string& 
                         {"p90_hours", q(0.9)},
                         {"p99_hours", q(0.99)},
                         {"max_hours", hours.empty() ? nlohmann::json() : nlohmann::json(hours.back())}};
+}
+
+Result<nlohmann::json> MerchantMonths(const ViewStore& views, const std::string& merchant_id,
+                                      TimeMs until, int months) {
+  if (months <= 0 || months > 120) {
+    return Status::InvalidArgument(fmt::format("months must be 1..120, got {}", months));
+  }
+  const std::string last = FormatDate(until).substr(0, 7);
+  int year = std::stoi(last.substr(0, 4));
+  int month = std::stoi(last.substr(5, 2));
+  std::vector<std::string> names(static_cast<size_t>(months));
+  for (int i = months - 1; i >= 0; --i) {
+    names[static_cast<size_t>(i)] = fmt::format("{:04}-{:02}", year, month);
+    if (--month == 0) {
+      month = 12;
+      --year;
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& name : names) {
+    nlohmann::json row{{"month", name}, {"complaints", 0}, {"delays", 0}, {"resolved", 0}};
+    for (const char* kind : {"complaints", "delays", "resolved"}) {
+      LEDGER_ASSIGN_OR_RETURN(auto v, views.Get(Cf::kAnalytics, Projector::MonthlyKey(merchant_id, name, kind)));
+      if (v) row[kind] = static_cast<int64_t>(DecodeU64(*v));
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> CaseForTrackingCode(const ViewStore& views, const std::string& code) {
+  return views.Get(Cf::kIndex, Projector::TrackingKey(code));
 }
 
 }  // namespace ledger

@@ -2,6 +2,7 @@
 // analytics and response times. Read-only; results are JSON arrays/objects.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,14 @@ Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vec
 // First-response times (hours) of a merchant, or of all when empty:
 // count, p50, p90, p99, max.
 Result<nlohmann::json> ResponseTimes(const ViewStore& views, const std::string& merchant_id);
+
+// A merchant's last `months` calendar months up to and including the month of
+// `until`, oldest first: complaints accepted, delays recorded and cases
+// resolved in each ({"month": "YYYY-MM", ...}). Months without events are zeros.
+Result<nlohmann::json> MerchantMonths(const ViewStore& views, const std::string& merchant_id,
+                                      TimeMs until, int months);
+
+// The case a public tracking code names, if any.
+Result<std::optional<std::string>> CaseForTrackingCode(const ViewStore& views, const std::string& code);
 
 }  // namespace ledger

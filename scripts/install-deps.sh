@@ -7,7 +7,10 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config python3
   librocksdb-dev librdkafka-dev flatbuffers-compiler libflatbuffers-dev
   libfmt-dev catch2 libcli11-dev nlohmann-json3-dev libsodium-dev
+  libcpp-httplib-dev libqrencode-dev curl
 )
+# The profile page test opens the page in a headless browser.
+PACKAGES+=(chromium fonts-dejavu-core)
 # For the Kafka broker (scripts/kafka-broker.sh) and the benchmarks.
 if [[ "${LEDGER_WITH_KAFKA:-1}" == 1 ]]; then
   PACKAGES+=(kcat rocksdb-tools)

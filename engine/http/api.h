@@ -1,0 +1,114 @@
+// Inside the HTTP service: the state the handlers share and the route tables.
+// Not a public header of the engine (engine/http/server.h is).
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/http/metrics.h"
+#include "engine/http/rate_limit.h"
+#include "engine/http/server.h"
+
+namespace ledger::http {
+
+// One request as a handler sees it.
+struct Call {
+  const httplib::Request& req;
+  httplib::Response& res;
+  const Principal* who = nullptr;  // set on kToken routes
+  // The i-th path parameter (in the template's order).
+  std::string Param(size_t i) const { return req.matches[static_cast<int>(i) + 1].str(); }
+};
+
+// Submits commands from many request threads as batches: one thread at a
+// time submits everything queued (one decide pass, one durable append), the
+// others wait for their outcome.
+class CommandBatcher {
+ public:
+  CommandBatcher(Ledger& ledger, size_t max_batch) : ledger_(ledger), max_batch_(max_batch) {}
+  Outcome Submit(const ParsedCommand& command);
+
+ private:
+  struct Pending {
+    const ParsedCommand* command;
+    Outcome outcome;
+    bool done = false;
+  };
+  Ledger& ledger_;
+  size_t max_batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending*> queue_;
+  bool leader_ = false;
+};
+
+// The state the handlers share.
+class Api {
+ public:
+  Api(Ledger& l, const TokenSigner& s, const HttpOptions& o)
+      : ledger(l), signer(s), options(o), limiter(o.rate_per_s, o.burst),
+        public_limiter(o.public_rate_per_s, o.public_burst), batcher(l, o.max_batch) {}
+
+  Ledger& ledger;
+  const TokenSigner& signer;
+  HttpOptions options;
+  Metrics metrics;
+  RateLimiter limiter;         // per token
+  RateLimiter public_limiter;  // per client address, routes without login
+  CommandBatcher batcher;
+  std::atomic<size_t> open_streams{0};
+  std::atomic<bool> stopping{false};
+
+  // Wakes event streams when the log grew.
+  void NotifyAppended();
+  // Waits up to `ms` for a NotifyAppended after `seen`; returns the latest count.
+  uint64_t WaitAppended(uint64_t seen, int ms);
+  uint64_t appended() const { return appended_.load(); }
+  // A stream ended; Stop() waits for all of them (up to `ms`).
+  void StreamClosed();
+  void WaitStreamsClosed(int ms);
+
+  // Where tracking links point.
+  std::string PublicUrl() const;
+
+ private:
+  std::mutex wait_mu_;
+  std::condition_variable wait_cv_;
+  std::atomic<uint64_t> appended_{0};
+};
+
+using Handler = void (*)(Api&, Call&);
+struct Route {
+  RouteSpec spec;
+  Handler handler;
+};
+
+// The route tables, by concern.
+std::vector<Route> CommandRoutes();
+std::vector<Route> QueryRoutes();
+std::vector<Route> PublicRoutes();
+std::vector<Route> StreamRoutes();
+
+// Responses.
+void SendJson(Call& call, int status, const nlohmann::json& body);
+void SendError(Call& call, int status, const std::string& code, const std::string& message);
+// A Status as its HTTP status and {"error", "code"}.
+void SendStatus(Call& call, const Status& status);
+int HttpStatusOf(Code code);
+
+// Access to one case: the operator, or a party to it (engine/decide.h
+// IsPartyTo). Sends 404 or 403 and returns null when refused.
+std::unique_ptr<CaseState> CaseFor(Api& api, Call& call, const std::string& case_id);
+// Only these roles: sends 403 naming the route and returns false otherwise.
+bool RequireRole(Call& call, std::initializer_list<fb::Role> roles, const char* what);
+
+}  // namespace ledger::http
