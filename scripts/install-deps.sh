@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config python3
   librocksdb-dev librdkafka-dev flatbuffers-compiler libflatbuffers-dev
-  libfmt-dev catch2 libcli11-dev nlohmann-json3-dev libsodium-dev
+  libfmt-dev catch2 libcli11-dev nlohmann-json3-dev libsodium-dev jq
   libcpp-httplib-dev libqrencode-dev curl
 )
 # The profile page test opens the page in a headless browser.
