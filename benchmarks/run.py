@@ -146,6 +146,17 @@ def append():
     return {"configurations": rows, "peak_rss_mib": rss}
 
 
+def ingest():
+    rows = []
+    for rate in (0, 5000):
+        out, seconds, rss = run([os.path.join(BUILD, "benchmarks", "bench_ingest"), "--commands",
+                                 "20000" if rate == 0 else "10000", "--threads", "16", "--rate", str(rate)])
+        r = last_json(out)
+        r["peak_rss_mib"] = rss
+        rows.append(r)
+    return rows
+
+
 def fmt(x, digits=0):
     if isinstance(x, float):
         return f"{x:,.{digits}f}"
@@ -196,6 +207,8 @@ def main():
     result["audit"] = audit(main_data)
     print("appends ...", file=sys.stderr)
     result["append"] = append()
+    print("ingest ...", file=sys.stderr)
+    result["ingest"] = ingest()
     if not args.no_kafka:
         print("kafka ...", file=sys.stderr)
         result["replay_kafka"] = kafka(work, main_data, first["replay"]["events"])
@@ -237,6 +250,12 @@ def main():
     for c in r["append"]["configurations"]:
         rows.append((f"Durable append, embedded log, {c.get('threads')} writers",
                      f"{fmt(float(c.get('records_per_s', 0)))} records/s, p99 {c['latency_ms']['p99']:.2f} ms", "", ""))
+    for c in r["ingest"]:
+        what = "full speed" if not c["target_rate"] else f"at a fixed {fmt(int(c['target_rate']))}/s"
+        rows.append((f"Durable ingest, command path, 16 callers one command each, {what}",
+                     f"{fmt(float(c['commands_per_s']))} commands/s, p50 {c['latency_ms']['p50']:.2f} ms, "
+                     f"p99 {c['latency_ms']['p99']:.2f} ms", f"{fmt(c['peak_rss_mib'])} MiB",
+                     "target ≥ 50,000/s; p99 ≤ 5 ms at 5,000/s"))
     for g in r["growth"]:
         rows.append((f"Growth: replay of {fmt(g['events'])} events", f"{fmt(g['replay_seconds'], 1)} s "
                      f"({fmt(g['replay_events_per_s'])} events/s)", f"{fmt(g['replay_peak_rss_mib'])} MiB", ""))
