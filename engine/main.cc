@@ -461,6 +461,8 @@ int Main(int argc, char** argv) {
   CLI::App app{"ledger: every action on a consumer complaint as an immutable event; "
                "case state and merchant indicators rebuilt from them."};
   app.require_subcommand(1);
+  // Global options (--json, --data, ...) may also follow the subcommand.
+  app.fallthrough();
   Globals g;
   const char* env_data = std::getenv("LEDGER_DATA");
   g.data_dir = env_data ? env_data : "./ledger-data";
