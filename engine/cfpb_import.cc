@@ -180,19 +180,22 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
     files.push_back(fr);
   }
 
+  // Rows imported before are counted and dropped (in place: the rows are
+  // most of the importer's memory).
   uint64_t already = 0, imported = 0;
-  std::vector<PendingRow> todo;
-  todo.reserve(pending.size());
-  for (auto& p : pending) {
-    LEDGER_ASSIGN_OR_RETURN(bool known, ledger.KnowsCommand(p.command_id));
-    if (known) {
-      ++already;
-    } else {
-      todo.push_back(std::move(p));
-    }
-  }
-  pending.clear();
-  std::stable_sort(todo.begin(), todo.end(), [](const PendingRow& a, const PendingRow& b) {
+  Status lookup;
+  std::erase_if(pending, [&](const PendingRow& p) {
+    if (!lookup.ok()) return false;
+    auto known = ledger.KnowsCommand(p.command_id);
+    if (!known.ok()) lookup = known.status();
+    if (known.ok() && known.value()) ++already;
+    return known.ok() && known.value();
+  });
+  LEDGER_RETURN_IF_ERROR(lookup);
+  std::vector<PendingRow>& todo = pending;
+  // (received, file, line) is unique: a total order, so std::sort needs no
+  // stable buffer.
+  std::sort(todo.begin(), todo.end(), [](const PendingRow& a, const PendingRow& b) {
     return std::tie(a.row.received, a.row.file, a.row.line) < std::tie(b.row.received, b.row.file, b.row.line);
   });
   LEDGER_ASSIGN_OR_RETURN(TimeMs ledger_time, ledger.LedgerTime());

@@ -288,7 +288,7 @@ int RunImportCfpb(Globals g, const std::vector<std::string>& files, const std::s
   ManualClock clock(0);
   auto ledger = OpenLedger(g, clock);
   if (!ledger.ok()) return Fail(ledger.status());
-  ProgressPrinter progress("import cfpb");
+  ProgressPrinter progress("import cfpb", "rows");
   options.progress = [&](uint64_t done, uint64_t total) { progress(done, total); };
   auto summary = ImportCfpb(*ledger.value(), clock, options);
   progress.Finish();
