@@ -85,8 +85,8 @@ void PrintObject(const nlohmann::json& object, OutputFormat format) {
   for (const auto& [k, v] : rows) fmt::print("{:<{}}  {}\n", k, width, v);
 }
 
-ProgressPrinter::ProgressPrinter(std::string what)
-    : what_(std::move(what)), tty_(isatty(fileno(stderr)) != 0), start_(std::chrono::steady_clock::now()),
+ProgressPrinter::ProgressPrinter(std::string what, std::string unit)
+    : what_(std::move(what)), unit_(std::move(unit)), tty_(isatty(fileno(stderr)) != 0), start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
 void ProgressPrinter::operator()(uint64_t done, uint64_t total) {
@@ -98,14 +98,14 @@ void ProgressPrinter::operator()(uint64_t done, uint64_t total) {
     if (now - last_draw_ < std::chrono::milliseconds(100) && done < total) return;
     last_draw_ = now;
     const int width = 30, filled = static_cast<int>(frac * width);
-    fmt::print(stderr, "\r{} [{}{}] {:3.0f}% {}/{} events, {:.0f} events/s ", what_, std::string(filled, '#'),
-               std::string(width - filled, ' '), frac * 100, done, total, rate);
+    fmt::print(stderr, "\r{} [{}{}] {:3.0f}% {}/{} {}, {:.0f} {}/s ", what_, std::string(filled, '#'),
+               std::string(width - filled, ' '), frac * 100, done, total, unit_, rate, unit_);
     return;
   }
   const int decile = static_cast<int>(frac * 10);
   if (decile == last_decile_) return;
   last_decile_ = decile;
-  fmt::print(stderr, "{}: {:.0f}% ({}/{} events, {:.0f} events/s)\n", what_, frac * 100, done, total, rate);
+  fmt::print(stderr, "{}: {:.0f}% ({}/{} {}, {:.0f} {}/s)\n", what_, frac * 100, done, total, unit_, rate, unit_);
 }
 
 void ProgressPrinter::Finish() {

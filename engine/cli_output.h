@@ -21,12 +21,13 @@ void PrintObject(const nlohmann::json& object, OutputFormat format);
 // A progress bar on a terminal (stderr), plain lines every 10 % otherwise.
 class ProgressPrinter {
  public:
-  explicit ProgressPrinter(std::string what);
+  explicit ProgressPrinter(std::string what, std::string unit = "events");
   void operator()(uint64_t done, uint64_t total);
   void Finish();
 
  private:
   std::string what_;
+  std::string unit_;
   bool tty_;
   int last_decile_ = -1;
   std::chrono::steady_clock::time_point start_, last_draw_;

@@ -584,6 +584,7 @@ std::string CommandCaseId(const fb::CommandEnvelope& cmd) {
     LEDGER_CASE(CarryOutRemedy)
     LEDGER_CASE(Withdraw)
     LEDGER_CASE(Rate)
+    LEDGER_CASE(ImportCfpbComplaint)
 #undef LEDGER_CASE
     default: return {};
   }
@@ -599,14 +600,99 @@ std::string CommandMerchantId(const fb::CommandEnvelope& cmd) {
     LEDGER_CASE(FileComplaint)
     LEDGER_CASE(SuspendMerchant)
     LEDGER_CASE(ReinstateMerchant)
+    LEDGER_CASE(ImportCfpbComplaint)
 #undef LEDGER_CASE
     default: return {};
   }
 }
 
+namespace {
+
+// One published CFPB complaint: the company registered (first time it is
+// named), the complaint as published, sent to the company (routed, with the
+// policy's deadlines counted from the date sent), and the status the CFPB
+// published. Nothing is recomputed from the source's flags.
+Result<std::vector<Draft>> DecideCfpbImport(const fb::CommandEnvelope& cmd, const DecideContext& ctx) {
+  const auto* r = cmd.command_as_ImportCfpbComplaint();
+  const std::string case_id = Str(r->case_id());
+  if (cmd.actor()->role() != fb::Role::operator_) {
+    return Status::PermissionDenied("ImportCfpbComplaint: only the operator imports");
+  }
+  if (ctx.case_state != nullptr) {
+    return Status::Conflict(fmt::format("ImportCfpbComplaint: case {} was already imported", case_id));
+  }
+  if (case_id.empty() || Str(r->merchant_id()).empty() || Str(r->company()).empty()) {
+    return Status::InvalidArgument("ImportCfpbComplaint: case_id, merchant_id and company must not be empty");
+  }
+  auto received = ParseTime(Str(r->date_received()));
+  if (!received.ok()) return Status::InvalidArgument("ImportCfpbComplaint: date_received: " + received.status().message());
+  TimeMs sent = 0;
+  if (!Str(r->date_sent()).empty()) {
+    auto t = ParseTime(Str(r->date_sent()));
+    if (!t.ok()) return Status::InvalidArgument("ImportCfpbComplaint: date_sent: " + t.status().message());
+    sent = *t;
+  }
+  if (*received > ctx.now) {
+    return Status::InvalidArgument(fmt::format("ImportCfpbComplaint: received {} is after now ({})",
+                                               FormatDate(*received), FormatTime(ctx.now)));
+  }
+  std::vector<Draft> out;
+  const std::string merchant_id = Str(r->merchant_id());
+  if (ctx.merchant == nullptr) {
+    fb::MerchantRegisteredT m;  // the source gives no licence date or domain: left empty
+    m.merchant_id = merchant_id;
+    m.name = Str(r->company());
+    out.push_back(Ev(std::move(m), true));
+  }
+  fb::CfpbComplaintFiledT f;
+  f.case_id = case_id;
+  f.merchant_id = merchant_id;
+  f.company = Str(r->company());
+  f.received_at_ms = *received;
+  f.sent_at_ms = sent;
+  f.product = Str(r->product());
+  f.sub_product = Str(r->sub_product());
+  f.issue = Str(r->issue());
+  f.sub_issue = Str(r->sub_issue());
+  f.narrative = Str(r->narrative());
+  f.state = Str(r->state());
+  f.zip_code = Str(r->zip_code());
+  f.tags = Str(r->tags());
+  f.consumer_consent = Str(r->consumer_consent());
+  f.submitted_via = Str(r->submitted_via());
+  f.complaint_id = Str(r->complaint_id());
+  f.source_file = Str(r->source_file());
+  f.source_line = r->source_line();
+  out.push_back(Ev(std::move(f)));
+  // Sent to the company: its deadlines run from the date sent (the date
+  // received when the source gives none).
+  const TimeMs base = sent > 0 ? sent : *received;
+  const Route route = ctx.policy.RouteFor(fb::Category::other, "", Str(r->state()));
+  fb::ComplaintRoutedT routed;
+  routed.case_id = case_id;
+  routed.authority = route.authority;
+  routed.violation = false;
+  routed.response_due_at_ms = base + (ctx.policy.response_windows.empty() ? 0 : ctx.policy.response_windows[0]);
+  routed.closure_due_at_ms = ctx.policy.closure_window > 0 ? base + ctx.policy.closure_window : 0;
+  out.push_back(Ev(std::move(routed)));
+  fb::CfpbStatusPublishedT st;
+  st.case_id = case_id;
+  st.company_response = Str(r->company_response());
+  st.company_public_response = Str(r->company_public_response());
+  st.timely_response = Str(r->timely_response());
+  st.consumer_disputed = Str(r->consumer_disputed());
+  st.closes = !st.company_response.empty() && st.company_response != "In progress";
+  out.push_back(Ev(std::move(st)));
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<Draft>> Decide(const fb::CommandEnvelope& cmd, const std::string& case_id,
                                   const DecideContext& ctx) {
   switch (cmd.command_type()) {
+    case fb::Command::ImportCfpbComplaint:
+      return DecideCfpbImport(cmd, ctx);
     case fb::Command::FileComplaint:
       return DecideFile(cmd, case_id, ctx);
     case fb::Command::RegisterMerchant:

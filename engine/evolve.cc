@@ -53,6 +53,30 @@ void EvolveCase(CaseState& c, const fb::Event& e) {
       c.tracking_code = Str(p->tracking_code());
       break;
     }
+    case fb::Payload::CfpbComplaintFiled: {
+      const auto* p = e.payload_as_CfpbComplaintFiled();
+      c.case_id = Str(p->case_id());
+      c.merchant_id = Str(p->merchant_id());
+      c.status = S::awaiting_verification;
+      c.filed_at_ms = at;
+      c.category = fb::Category::other;
+      c.region = Str(p->state());
+      c.cfpb_product = Str(p->product());
+      c.cfpb_issue = Str(p->issue());
+      c.cfpb_state = Str(p->state());
+      c.cfpb_channel = Str(p->submitted_via());
+      break;
+    }
+    case fb::Payload::CfpbStatusPublished:
+      if (e.payload_as_CfpbStatusPublished()->closes()) {
+        c.status = S::closed;
+        c.close_reason = fb::CloseReason::company_response;
+        c.closed_at_ms = at;
+        c.deadline_ms = 0;
+        c.closure_due_ms = 0;
+        c.response_window = 0;
+      }
+      break;
     case fb::Payload::TransactionRejected:
       c.status = S::rejected;
       c.closed_at_ms = at;
@@ -225,6 +249,13 @@ void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* befor
       m.sector = Str(p->sector());
       m.region = Str(p->region());
       m.status = fb::MerchantStatus::active;
+      break;
+    }
+    case fb::Payload::CfpbStatusPublished: {
+      const auto* p = e.payload_as_CfpbStatusPublished();
+      if (p->timely_response() && p->timely_response()->string_view() == "Yes") ++m.cfpb_timely;
+      if (p->timely_response() && p->timely_response()->string_view() == "No") ++m.cfpb_untimely;
+      if (p->consumer_disputed() && p->consumer_disputed()->string_view() == "Yes") ++m.cfpb_disputed;
       break;
     }
     case fb::Payload::StarLevelChanged:

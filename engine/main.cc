@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "benchmarks/workload.h"
+#include "engine/cfpb_csv.h"
+#include "engine/cfpb_import.h"
 #include "engine/cli_output.h"
 #include "engine/demo.h"
 #include "engine/http/serve.h"
@@ -270,6 +272,52 @@ int RunExport(const Globals& g, ExportArgs& ex) {
   return 0;
 }
 
+// `import cfpb`: a ManualClock the importer sets to each row's date. A new
+// data directory gets the cfpb policy unless --policy says otherwise.
+int RunImportCfpb(Globals g, const std::vector<std::string>& files, const std::string& as_of) {
+  if (g.policy.empty() && !std::filesystem::exists(std::filesystem::path(g.data_dir) / "policy.json")) {
+    g.policy = "cfpb";
+  }
+  CfpbImportOptions options;
+  options.files = files;
+  if (!as_of.empty()) {
+    auto t = ParseTime(as_of);
+    if (!t.ok()) return Fail(t.status());
+    options.as_of = t.value();
+  }
+  ManualClock clock(0);
+  auto ledger = OpenLedger(g, clock);
+  if (!ledger.ok()) return Fail(ledger.status());
+  ProgressPrinter progress("import cfpb", "rows");
+  options.progress = [&](uint64_t done, uint64_t total) { progress(done, total); };
+  auto summary = ImportCfpb(*ledger.value(), clock, options);
+  progress.Finish();
+  if (!summary.ok()) return Fail(summary.status());
+  for (const auto& r : (*summary)["rejected"]) {
+    fmt::print(stderr, "rejected: {} line {}: {}\n", r["file"].get<std::string>(), r["line"].get<uint64_t>(),
+               r["reason"].get<std::string>());
+  }
+  fmt::print("{}\n", summary->dump());
+  return (*summary)["file_errors"].get<uint64_t>() > 0 ? 1 : 0;
+}
+
+int RunExportCfpb(const Globals& g, const std::string& merchant) {
+  SystemClock clock;
+  auto ledger = OpenLedger(g, clock);
+  if (!ledger.ok()) return Fail(ledger.status());
+  std::string id = merchant;
+  if (!id.empty()) {
+    // A merchant id, or a company's name as the source spells it.
+    auto m = ledger.value()->GetMerchant(id);
+    if (!m.ok()) id = CfpbMerchantId(merchant);
+  }
+  auto n = ExportCfpb(ledger.value()->log(), id, std::cout);
+  std::cout.flush();
+  if (!n.ok()) return Fail(n.status());
+  fmt::print(stderr, "exported {} complaints\n", n.value());
+  return 0;
+}
+
 void PrintRows(const nlohmann::json& rows, OutputFormat format) {
   if (format == OutputFormat::kJson || !rows.is_array() || rows.empty()) {
     fmt::print("{}\n", rows.dump());
@@ -302,6 +350,7 @@ int RunQuery(const Globals& g, const std::string& what, const QueryArgs& q) {
   if (what == "open") r = OpenCases(views, q.status, q.authority, q.list, q.limit);
   if (what == "analytics") r = ComplaintAnalytics(views, q.by, q.from_month, q.to_month);
   if (what == "response-times") r = ResponseTimes(views, q.merchant);
+  if (what == "merchants") r = MerchantSummaries(views);
   if (!r.ok()) return Fail(r.status());
   if (r->is_object() && r->contains("counts")) {
     PrintRows((*r)["counts"], Format(g));
@@ -412,6 +461,8 @@ int Main(int argc, char** argv) {
   CLI::App app{"ledger: every action on a consumer complaint as an immutable event; "
                "case state and merchant indicators rebuilt from them."};
   app.require_subcommand(1);
+  // Global options (--json, --data, ...) may also follow the subcommand.
+  app.fallthrough();
   Globals g;
   const char* env_data = std::getenv("LEDGER_DATA");
   g.data_dir = env_data ? env_data : "./ledger-data";
@@ -504,6 +555,10 @@ int Main(int argc, char** argv) {
     if (!clock.ok()) { rc = Fail(clock.status()); return; }
     auto ledger = OpenLedger(g, *clock.value());
     if (!ledger.ok()) { rc = Fail(ledger.status()); return; }
+    if (!ledger.value()->GetMerchant(merchant_id).ok()) {
+      // Not an id: maybe a company's name as the CFPB spells it.
+      if (ledger.value()->GetMerchant(CfpbMerchantId(merchant_id)).ok()) merchant_id = CfpbMerchantId(merchant_id);
+    }
     if (!as_of.empty()) {
       auto t = ParseTime(as_of);
       if (!t.ok()) { rc = Fail(t.status()); return; }
@@ -540,7 +595,25 @@ int Main(int argc, char** argv) {
   exp->add_option("--from", ex.from, "From this UTC time (inclusive)");
   exp->add_option("--to", ex.to, "Until this UTC time (exclusive)");
   exp->add_option("--format", ex.format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
-  exp->callback([&] { rc = RunExport(g, ex); });
+  std::string cfpb_merchant;
+  auto* exp_cfpb = exp->add_subcommand("cfpb", "Imported CFPB complaints as CSV in the modern 18-column layout");
+  exp_cfpb->add_option("--merchant", cfpb_merchant, "Only this merchant (id, or the company's name)");
+  exp_cfpb->callback([&] { rc = RunExportCfpb(g, cfpb_merchant); });
+  exp->callback([&] {
+    if (exp_cfpb->parsed()) return;
+    rc = RunExport(g, ex);
+  });
+
+  std::vector<std::string> import_files;
+  std::string import_as_of;
+  auto* imp = app.add_subcommand("import", "Import complaints from outside");
+  imp->require_subcommand(1);
+  auto* imp_cfpb = imp->add_subcommand("cfpb", "The CFPB's public complaint database (CSV, any of its layouts)");
+  imp_cfpb->add_option("files", import_files, "CSV files; all rows are sorted by date received")->required();
+  imp_cfpb->add_option("--as-of", import_as_of,
+                       "When the timekeeper judges open complaints (default: the day after the latest date)");
+  imp_cfpb->footer("Example:\n  ledger --data ./cfpb-data import cfpb complaints.csv --as-of 2020-03-20");
+  imp_cfpb->callback([&] { rc = RunImportCfpb(g, import_files, import_as_of); });
 
   QueryArgs q;
   auto* query = app.add_subcommand("query", "Queries for analysts");
@@ -557,13 +630,16 @@ int Main(int argc, char** argv) {
   open->add_option("--limit", q.limit)->capture_default_str();
   open->callback([&] { rc = RunQuery(g, "open", q); });
   auto* analytics = query->add_subcommand("analytics", "Accepted complaints by month, category, authority, region");
-  analytics->add_option("--by", q.by, "Dimensions: month, category, authority, region")->delimiter(',');
+  analytics->add_option("--by", q.by, "Dimensions: month, category, authority, region; for imported CFPB "
+                                      "complaints: month, product, issue, state, channel, company_response")->delimiter(',');
   analytics->add_option("--from-month", q.from_month, "YYYY-MM");
   analytics->add_option("--to-month", q.to_month, "YYYY-MM");
   analytics->callback([&] { rc = RunQuery(g, "analytics", q); });
   auto* rt = query->add_subcommand("response-times", "First-response time percentiles, of a merchant or of all");
   rt->add_option("--merchant", q.merchant);
   rt->callback([&] { rc = RunQuery(g, "response-times", q); });
+  auto* merchants = query->add_subcommand("merchants", "Every merchant: complaints, open, timely, untimely, disputed");
+  merchants->callback([&] { rc = RunQuery(g, "merchants", q); });
 
   auto* status = app.add_subcommand("status", "The log's partitions and lengths, the views' progress, the policy");
   status->callback([&] {

@@ -389,6 +389,13 @@ std::vector<Outcome> Ledger::Submit(const std::vector<ParsedCommand>& commands) 
   return outcomes;
 }
 
+Result<bool> Ledger::KnowsCommand(const std::string& command_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  LEDGER_RETURN_IF_ERROR(RefreshIfStale());
+  LEDGER_ASSIGN_OR_RETURN(auto prior, projector_.CommandResult(command_id));
+  return prior.has_value();
+}
+
 Outcome Ledger::SubmitOne(const ParsedCommand& command) { return Submit({command})[0]; }
 
 Outcome Ledger::SubmitJson(std::string_view json) {

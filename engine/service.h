@@ -73,6 +73,8 @@ class Ledger {
 
   Result<std::unique_ptr<CaseState>> GetCase(const std::string& case_id);
   Result<std::unique_ptr<MerchantState>> GetMerchant(const std::string& merchant_id);
+  // Whether a command with this id was applied (its retry would replay).
+  Result<bool> KnowsCommand(const std::string& command_id);
   // The latest occurred_at in the log (0 for an empty ledger).
   Result<TimeMs> LedgerTime();
 

@@ -115,6 +115,8 @@ std::string_view CaseIdOf(const fb::Event& e) {
     LEDGER_CASE(ConsumerRated)
     LEDGER_CASE(DelayDecayed)
     LEDGER_CASE(UnansweredDecayed)
+    LEDGER_CASE(CfpbComplaintFiled)
+    LEDGER_CASE(CfpbStatusPublished)
 #undef LEDGER_CASE
     default: return {};
   }

@@ -65,6 +65,19 @@ std::string Projector::CountKey(const CaseState& c) {
   return k;
 }
 
+std::string Projector::CfpbCountKey(const CaseState& c, std::string_view company_response) {
+  std::string k = "cfa/";
+  const std::string month = FormatDate(c.filed_at_ms).substr(0, 7);
+  for (std::string_view part : {std::string_view(month),
+                                std::string_view(c.cfpb_product), std::string_view(c.cfpb_issue),
+                                std::string_view(c.cfpb_state), std::string_view(c.cfpb_channel)}) {
+    k += part;
+    k.push_back('\0');
+  }
+  k += company_response;
+  return k;
+}
+
 std::string Projector::TrackingKey(std::string_view code) { return "trk/" + std::string(code); }
 
 std::string Projector::MonthlyKey(std::string_view merchant_id, std::string_view month, std::string_view kind) {
@@ -250,7 +263,8 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
   CaseState* c = nullptr;
   if (!case_id.empty()) {
     LEDGER_ASSIGN_OR_RETURN(c, LoadCase(case_id));
-    if (c == nullptr && e->payload_type() == fb::Payload::ComplaintFiled) {
+    if (c == nullptr && (e->payload_type() == fb::Payload::ComplaintFiled ||
+                         e->payload_type() == fb::Payload::CfpbComplaintFiled)) {
       cases_[case_id] = std::make_unique<CaseState>();
       c = cases_[case_id].get();
     }
@@ -268,6 +282,9 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
     }
     if (e->payload_type() == fb::Payload::ComplaintFiled && !c->tracking_code.empty()) {
       batch_->Put(store_.handle(Cf::kIndex), TrackingKey(c->tracking_code), case_id);
+    }
+    if (e->payload_type() == fb::Payload::CfpbStatusPublished) {
+      counters_[CfpbCountKey(*c, Sv(e->payload_as_CfpbStatusPublished()->company_response()))] += 1;
     }
     if (e->payload_type() == fb::Payload::TransactionRejected && c->transaction) {
       SetTransactionOwner(TransactionKey(merchant_id, *c->transaction), std::nullopt);

@@ -67,6 +67,9 @@ class Projector {
   static std::string CountKey(const CaseState& c);
   // "trk/<tracking code>" -> case id (public tracking).
   static std::string TrackingKey(std::string_view code);
+  // Imported CFPB complaints counted by month received, product, issue,
+  // state, channel and company response: "cfa/<month>\0<product>\0...".
+  static std::string CfpbCountKey(const CaseState& c, std::string_view company_response);
   // Analytics "mm/<merchant>\0<YYYY-MM>\0<kind>" -> count; kind is
   // complaints, delays or resolved (docs/projections.md).
   static std::string MonthlyKey(std::string_view merchant_id, std::string_view month, std::string_view kind);

@@ -78,14 +78,70 @@ Result<nlohmann::json> OpenCases(const ViewStore& views, const std::string& stat
   return out;
 }
 
+Result<nlohmann::json> MerchantSummaries(const ViewStore& views) {
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kMerchants, "", SIZE_MAX));
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [id, bytes] : rows) {
+    LEDGER_ASSIGN_OR_RETURN(auto m, DecodeMerchantState(bytes));
+    out.push_back({{"merchant_id", m->merchant_id}, {"merchant", m->name}, {"complaints", m->complaints},
+                   {"open", m->open_cases}, {"timely", m->cfpb_timely}, {"untimely", m->cfpb_untimely},
+                   {"disputed", m->cfpb_disputed}, {"delays", m->delays_total}, {"unanswered", m->unanswered},
+                   {"unresolved", m->unresolved}, {"status", fb::EnumNameMerchantStatus(m->status)}});
+  }
+  return out;
+}
+
+namespace {
+
+// Imported CFPB complaints ("cfa/" counters) grouped by `pick`.
+Result<nlohmann::json> CfpbAnalytics(const ViewStore& views, const std::vector<std::string>& dims,
+                                     const std::vector<size_t>& pick, const std::string& from_month,
+                                     const std::string& to_month) {
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kAnalytics, "cfa/", SIZE_MAX));
+  std::map<std::vector<std::string>, uint64_t> groups;
+  for (const auto& [key, value] : rows) {
+    auto parts = Split0(std::string_view(key).substr(4));
+    if (parts.size() != dims.size()) return Status::Corruption("views: bad CFPB analytics key");
+    if (!from_month.empty() && parts[0] < from_month) continue;
+    if (!to_month.empty() && parts[0] > to_month) continue;
+    std::vector<std::string> g;
+    for (size_t i : pick) g.push_back(parts[i]);
+    groups[g] += DecodeU64(value);
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [g, n] : groups) {
+    nlohmann::json row;
+    for (size_t i = 0; i < pick.size(); ++i) row[dims[pick[i]]] = g[i];
+    row["complaints"] = n;
+    out.push_back(row);
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vector<std::string>& by,
                                           const std::string& from_month, const std::string& to_month) {
+  static const std::vector<std::string> kCfpbDims = {"month", "product", "issue", "state", "channel",
+                                                     "company_response"};
+  bool cfpb = !by.empty();
+  bool month_only = true;
+  std::vector<size_t> cfpb_pick;
+  for (const auto& d : by) {
+    auto it = std::find(kCfpbDims.begin(), kCfpbDims.end(), d);
+    cfpb = cfpb && it != kCfpbDims.end();
+    month_only = month_only && d == "month";
+    if (it != kCfpbDims.end()) cfpb_pick.push_back(static_cast<size_t>(it - kCfpbDims.begin()));
+  }
+  if (cfpb && !month_only) return CfpbAnalytics(views, kCfpbDims, cfpb_pick, from_month, to_month);
   static const std::vector<std::string> kDims = {"month", "category", "authority", "region"};
   std::vector<size_t> pick;
   for (const auto& d : by) {
     auto it = std::find(kDims.begin(), kDims.end(), d);
     if (it == kDims.end()) {
-      return Status::InvalidArgument(fmt::format("unknown dimension '{}' (month, category, authority, region)", d));
+      return Status::InvalidArgument(fmt::format(
+          "unknown dimension '{}' (month, category, authority, region; for imported CFPB complaints: month, "
+          "product, issue, state, channel, company_response)", d));
     }
     pick.push_back(static_cast<size_t>(it - kDims.begin()));
   }

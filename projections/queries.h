@@ -24,8 +24,16 @@ Result<nlohmann::json> RankMerchants(const ViewStore& views, const std::string& 
 Result<nlohmann::json> OpenCases(const ViewStore& views, const std::string& status,
                                  const std::string& authority, bool list, size_t limit);
 
+// Every merchant: merchant_id, merchant (name), complaints, open, the CFPB's
+// published timely / untimely / disputed counts, delays, unanswered,
+// unresolved, status.
+Result<nlohmann::json> MerchantSummaries(const ViewStore& views);
+
 // Accepted complaints counted by the chosen dimensions (month, category,
 // authority, region), optionally within months [from_month, to_month] ("YYYY-MM").
+// Dimensions that are all among month, product, issue, state, channel and
+// company_response (not month alone) count the imported CFPB complaints by
+// their source fields (month received).
 Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vector<std::string>& by,
                                           const std::string& from_month, const std::string& to_month);
 

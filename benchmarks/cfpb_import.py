@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Import speed of `ledger import cfpb` on a large file: the real rows of the
+four CFPB extracts (../shared/data/cfpb) repeated with fresh Complaint IDs in
+the modern 18-column layout, imported into a new ledger. Prints rows/s and
+the importer's peak RSS (ru_maxrss) as one JSON line.
+
+Usage: benchmarks/cfpb_import.py [--rows 1000000] [--ledger build/ledger]
+                                 [--data-dir ../shared/data/cfpb]"""
+import argparse
+import csv
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import tempfile
+import time
+
+MODERN = ["Date received", "Product", "Sub-product", "Issue", "Sub-issue", "Consumer complaint narrative",
+          "Company public response", "Company", "State", "ZIP code", "Tags", "Consumer consent provided?",
+          "Submitted via", "Date sent to company", "Company response to consumer", "Timely response?",
+          "Consumer disputed?", "Complaint ID"]
+here = os.path.dirname(os.path.abspath(__file__))
+ap = argparse.ArgumentParser()
+ap.add_argument("--rows", type=int, default=1_000_000)
+ap.add_argument("--ledger", default=os.path.join(here, "..", "build", "ledger"))
+ap.add_argument("--data-dir", default=os.path.join(here, "..", "..", "shared", "data", "cfpb"))
+ap.add_argument("--keep", action="store_true", help="keep the generated file and ledger")
+args = ap.parse_args()
+
+
+def norm(name):
+    return re.sub(r"[ _-]+", " ", name.replace("?", "")).strip().lower()
+
+
+alias = {norm(c): c for c in MODERN}
+alias.update({"zipcode": "ZIP code", "company response": "Company response to consumer"})
+rows = []
+for name in sorted(os.listdir(args.data_dir)):
+    if not name.endswith(".csv"):
+        continue
+    with open(os.path.join(args.data_dir, name), newline="", encoding="utf-8") as f:
+        recs = list(csv.reader(f))
+    h = next(i for i, r in enumerate(recs) if "date received" in [norm(c) for c in r])
+    header = [alias[norm(c)] for c in recs[h]]
+    for r in recs[h + 1:]:
+        if len(r) == len(header):
+            d = dict(zip(header, r))
+            rows.append([d.get(c, "") for c in MODERN])
+
+work = tempfile.mkdtemp(prefix="cfpb-bench-")
+big = os.path.join(work, "big.csv")
+with open(big, "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(MODERN)
+    for n in range(args.rows):
+        r = list(rows[n % len(rows)])
+        r[17] = str(90_000_000 + n)
+        w.writerow(r)
+size = os.path.getsize(big)
+start = time.monotonic()
+p = subprocess.run([args.ledger, "--data", os.path.join(work, "ledger"), "import", "cfpb", big],
+                   capture_output=True, text=True)
+secs = time.monotonic() - start
+if p.returncode != 0:
+    raise SystemExit(p.stderr[-2000:])
+summary = json.loads(p.stdout.strip().splitlines()[-1])
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"rows": summary["rows"], "imported": summary["imported"], "file_bytes": size,
+                  "seconds": round(secs, 1), "rows_per_s": round(summary["rows"] / secs),
+                  "peak_rss_mib": round(rss / 1024), "cpus": os.cpu_count()}))
+if not args.keep:
+    shutil.rmtree(work)

@@ -1,0 +1,78 @@
+// The CFPB importer's CSV reader and layout recognition, on small inputs.
+#include <catch2/catch.hpp>
+
+#include "engine/cfpb_csv.h"
+
+namespace ledger {
+namespace {
+
+std::vector<std::vector<std::string>> ReadAll(std::string_view text, std::vector<std::string>* errors = nullptr) {
+  CsvReader r(text, 64);
+  std::vector<std::vector<std::string>> out;
+  while (true) {
+    auto rec = r.Next();
+    if (!rec.ok()) {
+      if (errors) errors->push_back(rec.status().message());
+      continue;
+    }
+    if (!rec.value()) break;
+    out.push_back(rec.value()->fields);
+  }
+  return out;
+}
+
+TEST_CASE("Quoted fields keep commas, doubled quotes and line breaks as written", "[cfpb]") {
+  auto rows = ReadAll("a,\"b,c\",\"say \"\"hi\"\"\"\r\n\"two\r\nlines\",,x\r\n");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == std::vector<std::string>{"a", "b,c", "say \"hi\""});
+  CHECK(rows[1] == std::vector<std::string>{"two\r\nlines", "", "x"});
+}
+
+TEST_CASE("A record starts on the line after the line breaks of the record before", "[cfpb]") {
+  CsvReader r("h\n\"1\n2\n3\"\nnext\n");
+  CHECK(r.Next().value()->line == 1);
+  CHECK(r.Next().value()->line == 2);
+  CHECK(r.Next().value()->line == 5);
+}
+
+TEST_CASE("Malformed records are errors naming the line; the reader goes on at the next line", "[cfpb]") {
+  std::vector<std::string> errors;
+  auto rows = ReadAll("ok,1\nbad\"quote,2\n\"closed\"x,3\n" + std::string(100, 'y') + "\nok,4\n\"never closed\n", &errors);
+  REQUIRE(errors.size() == 4);
+  CHECK(errors[0] == "line 2: a quote inside unquoted field 1");
+  CHECK(errors[1] == "line 3: text after the closing quote of field 1");
+  CHECK(errors[2] == "line 4: record longer than 64 bytes");
+  CHECK(errors[3].find("line 6: a quoted field opened on line 6 is never closed") == 0);
+  CHECK(rows == std::vector<std::vector<std::string>>{{"ok", "1"}, {"ok", "4"}});
+}
+
+TEST_CASE("Headers of every layout are recognised; anything else is not a header", "[cfpb]") {
+  auto snake = RecogniseCfpbHeader({"date_received", "product", "zipcode", "company", "consumer_disputed?", "complaint_id"});
+  REQUIRE(snake);
+  CHECK((*snake)[2] == CfpbColumn::kZip);
+  auto y2014 = RecogniseCfpbHeader({"Complaint ID", "ZIP code", "Date received", "Company", "Company response", "Timely response?"});
+  REQUIRE(y2014);
+  CHECK((*y2014)[4] == CfpbColumn::kCompanyResponse);
+  CHECK_FALSE(RecogniseCfpbHeader({"Archive:  /Users/x/complaints.csv.zip"}));
+  CHECK_FALSE(RecogniseCfpbHeader({"Date received", "Company", "Colour"}));
+  CHECK_FALSE(RecogniseCfpbHeader({"Date received", "Product"}));
+  CHECK_FALSE(RecogniseCfpbHeader({"Date received", "Company", "Company"}));
+}
+
+TEST_CASE("Dates are M/D/YYYY or ISO and must exist", "[cfpb]") {
+  CHECK(FormatDate(ParseCfpbDate("2/29/2016").value()) == "2016-02-29");
+  CHECK(FormatDate(ParseCfpbDate("2019-10-07").value()) == "2019-10-07");
+  CHECK_FALSE(ParseCfpbDate("2/29/2015").ok());
+  CHECK_FALSE(ParseCfpbDate("13/1/2015").ok());
+  CHECK_FALSE(ParseCfpbDate("2015-1-7").ok());
+  CHECK_FALSE(ParseCfpbDate("").ok());
+}
+
+TEST_CASE("A company's merchant id is stable and readable", "[cfpb]") {
+  CHECK(CfpbMerchantId("Bank of America") == CfpbMerchantId("Bank of America"));
+  CHECK(CfpbMerchantId("Bank of America").rfind("bank-of-america-", 0) == 0);
+  CHECK(CfpbMerchantId("Bank of America") != CfpbMerchantId("BANK OF AMERICA"));
+}
+
+}  // namespace
+}  // namespace ledger
