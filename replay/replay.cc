@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/cfpb_csv.h"
 #include "engine/service.h"
 #include "events/codec.h"
 #include "projections/projector.h"
@@ -43,16 +44,6 @@ Result<std::string> ReadOne(EventLog& log, const Position& pos) {
                                           pos.partition, pos.offset));
   }
   return std::move(records[0].bytes);
-}
-
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -251,12 +242,12 @@ Result<uint64_t> Export(EventLog& log, const ViewStore& views, const ExportFilte
       out << j.dump() << '\n';
     } else {
       auto str = [](const flatbuffers::String* s) { return s ? s->str() : std::string(); };
-      out << p << ',' << o << ',' << CsvField(str(e->event_id())) << ',' << FormatTime(at) << ','
-          << type << ',' << CsvField(str(e->stream_id())) << ',' << e->stream_version() << ','
-          << CsvField(merchant) << ',' << CsvField(CaseIdOf(*e)) << ','
+      out << p << ',' << o << ',' << CsvQuote(str(e->event_id())) << ',' << FormatTime(at) << ','
+          << type << ',' << CsvQuote(str(e->stream_id())) << ',' << e->stream_version() << ','
+          << CsvQuote(merchant) << ',' << CsvQuote(CaseIdOf(*e)) << ','
           << (e->actor() ? RoleName(e->actor()->role()) : "") << ','
-          << CsvField(e->actor() ? str(e->actor()->id()) : "") << ',' << CsvField(str(e->command_id())) << ','
-          << CsvField(str(e->policy_version())) << ',' << CsvField(j.value("payload", nlohmann::json()).dump())
+          << CsvQuote(e->actor() ? str(e->actor()->id()) : "") << ',' << CsvQuote(str(e->command_id())) << ','
+          << CsvQuote(str(e->policy_version())) << ',' << CsvQuote(j.value("payload", nlohmann::json()).dump())
           << '\n';
     }
     ++written;
