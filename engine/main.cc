@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "events/open_log.h"
 #include "projections/group_projector.h"
 #include "projections/queries.h"
+#include "replay/chain.h"
 #include "replay/history.h"
 #include "replay/replay.h"
 
@@ -226,6 +228,15 @@ int RunCopyLog(const Globals& g, const std::string& to, size_t batch) {
   return 0;
 }
 
+nlohmann::json HeadsJson(const std::vector<ChainHead>& heads) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& h : heads) {
+    out.push_back({{"partition", h.partition}, {"records", h.records}, {"last_offset", h.last_offset},
+                   {"head", HexOf(h.head)}});
+  }
+  return out;
+}
+
 int RunVerify(const Globals& g) {
   SystemClock clock;
   auto ledger = OpenLedger(g, clock);
@@ -238,8 +249,81 @@ int RunVerify(const Globals& g) {
   if (!r.ok()) return Fail(r.status());
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& [p, n] : r->partitions) parts.push_back({{"partition", p}, {"records", n}});
-  PrintObject({{"ok", true}, {"events", r->events}, {"partitions", parts}, {"digest", HexOf(r->live_digest)}},
+  PrintObject({{"ok", true}, {"events", r->events}, {"partitions", parts}, {"digest", HexOf(r->live_digest)},
+               {"chain_heads", HeadsJson(r->heads)}},
               Format(g));
+  return 0;
+}
+
+// The log alone, for the checkpoint commands: an embedded log must already
+// exist (nothing is created where none was).
+Result<std::unique_ptr<EventLog>> OpenExistingLog(const Globals& g) {
+  if ((g.log_uri.empty() || g.log_uri == "embedded") &&
+      !std::filesystem::exists(std::filesystem::path(g.data_dir) / "log")) {
+    return Status::NotFound(fmt::format("{}: no ledger here (no log/ folder)", g.data_dir));
+  }
+  return OpenEventLog({g.log_uri, g.data_dir, g.partitions});
+}
+
+int RunCheckpointKeygen(const std::string& key_path) {
+  auto pk = GenerateCheckpointKey(key_path);
+  if (!pk.ok()) return Fail(pk.status());
+  PrintObject({{"secret_key", key_path}, {"public_key_file", key_path + ".pub"},
+               {"public_key", HexOf(pk->data(), pk->size())}}, OutputFormat::kJson);
+  return 0;
+}
+
+int RunCheckpointSign(const Globals& g, const std::string& key_path, const std::string& out_path) {
+  auto clock = MakeClock(g);
+  if (!clock.ok()) return Fail(clock.status());
+  auto secret = LoadCheckpointSecret(key_path);
+  if (!secret.ok()) return Fail(secret.status());
+  auto log = OpenExistingLog(g);
+  if (!log.ok()) return Fail(log.status());
+  // Only a log whose chains are whole is signed.
+  auto heads = WalkChains(*log.value());
+  if (!heads.ok()) return Fail(heads.status());
+  const std::string doc = SignCheckpoint(heads.value(), FormatTime(clock.value()->Now()), secret.value());
+  if (out_path.empty() || out_path == "-") {
+    fmt::print("{}", doc);
+    return 0;
+  }
+  const std::string tmp = out_path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << doc;
+    out.close();
+    if (!out) return Fail(Status::IoError(fmt::format("cannot write {}", tmp)));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, out_path, ec);
+  if (ec) return Fail(Status::IoError(fmt::format("cannot write {}: {}", out_path, ec.message())));
+  fmt::print(stderr, "checkpoint of {} partitions written to {}\n", heads->size(), out_path);
+  return 0;
+}
+
+int RunCheckpointCheck(const Globals& g, const std::string& file, const std::string& public_key,
+                       bool signature_only) {
+  auto key = LoadCheckpointPublic(public_key);
+  if (!key.ok()) return Fail(key.status());
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Fail(Status::NotFound(fmt::format("{}: cannot open the checkpoint", file)));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto cp = CheckCheckpointSignature(text.str(), key.value());
+  if (!cp.ok()) return Fail(cp.status());
+  nlohmann::json out = {{"signature", "valid"}, {"signed_at", cp->signed_at}, {"partitions", HeadsJson(cp->heads)}};
+  if (!signature_only) {
+    auto log = OpenExistingLog(g);
+    if (!log.ok()) return Fail(log.status());
+    auto heads = WalkChains(*log.value(), &cp->heads);
+    if (!heads.ok()) return Fail(heads.status());
+    uint64_t later = 0;
+    for (size_t p = 0; p < heads->size(); ++p) later += (*heads)[p].records - cp->heads[p].records;
+    out["log"] = "contains the checkpoint";
+    out["records_after_checkpoint"] = later;
+  }
+  PrintObject(out, OutputFormat::kJson);
   return 0;
 }
 
@@ -586,6 +670,29 @@ int Main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify",
                                     "Check every partition's hash chain and that a rebuild equals the live views");
   verify->callback([&] { rc = RunVerify(g); });
+
+  std::string cp_key, cp_out, cp_file, cp_public;
+  bool cp_signature_only = false;
+  auto* checkpoint = app.add_subcommand(
+      "checkpoint", "Signed checkpoints: each partition's chain head, signed with Ed25519, checkable by an outside "
+                    "auditor with the public key alone");
+  checkpoint->require_subcommand(1);
+  auto* cp_keygen = checkpoint->add_subcommand("keygen", "Make a key pair: KEY (secret, mode 600) and KEY.pub (PEM)");
+  cp_keygen->add_option("--key", cp_key, "Where to write the secret key (never overwritten)")->required();
+  cp_keygen->callback([&] { rc = RunCheckpointKeygen(cp_key); });
+  auto* cp_sign = checkpoint->add_subcommand("sign", "Check every chain, then sign their heads");
+  cp_sign->add_option("--key", cp_key, "The secret key from `checkpoint keygen`")->required();
+  cp_sign->add_option("--out", cp_out, "Write the checkpoint here (default: standard output)");
+  cp_sign->callback([&] { rc = RunCheckpointSign(g, cp_key, cp_out); });
+  auto* cp_check = checkpoint->add_subcommand(
+      "check", "Check a checkpoint's signature, then that the log's chains still pass through its heads");
+  cp_check->add_option("FILE", cp_file, "The checkpoint")->required();
+  cp_check->add_option("--public-key", cp_public, "KEY.pub (PEM) or 64 hex digits")->required();
+  cp_check->add_flag("--signature-only", cp_signature_only, "Check the signature alone; the log is not read");
+  cp_check->footer("Example:\n  ledger checkpoint keygen --key centre.key\n"
+                   "  ledger --data ./ledger-data checkpoint sign --key centre.key --out cp-2026-12.json\n"
+                   "  ledger --data ./ledger-data checkpoint check cp-2026-12.json --public-key centre.key.pub");
+  cp_check->callback([&] { rc = RunCheckpointCheck(g, cp_file, cp_public, cp_signature_only); });
 
   ExportArgs ex;
   auto* exp = app.add_subcommand("export", "Events as JSON lines or CSV, filtered");

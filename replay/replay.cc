@@ -10,6 +10,7 @@
 #include "events/codec.h"
 #include "projections/projector.h"
 #include "projections/views.h"
+#include "replay/chain.h"
 
 namespace ledger {
 
@@ -99,32 +100,12 @@ Result<VerifyReport> Verify(EventLog& log, const ViewStore& live, const std::str
                             const Progress& progress) {
   VerifyReport report;
   const uint64_t total = TotalRecords(log);
-  for (PartitionId p = 0; p < log.partitions(); ++p) {
-    Hash32 head = ZeroHash();
-    Offset next = 0;
-    uint64_t count = 0;
-    for (;;) {
-      LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, 4096));
-      if (records.empty()) break;
-      for (const auto& r : records) {
-        LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(r.bytes, p, r.offset));
-        if (!std::equal(head.begin(), head.end(), e->prev_hash()->begin())) {
-          return Status::Corruption(fmt::format(
-              "partition {}: first bad offset {}: its prev_hash does not match the record before it "
-              "(edited, deleted, inserted or reordered)", p, r.offset));
-        }
-        if (PartitionFor(e->partition_key() ? e->partition_key()->string_view() : "", log.partitions()) != p) {
-          return Status::Corruption(fmt::format("partition {}: first bad offset {}: record belongs to another partition",
-                                                p, r.offset));
-        }
-        head = HashRecord(r.bytes);
-        ++count;
-      }
-      next = records.back().offset + 1;
-      report.events += records.size();
-      if (progress) progress(report.events, total * 2);
-    }
-    report.partitions.emplace_back(p, count);
+  LEDGER_ASSIGN_OR_RETURN(report.heads, WalkChains(log, nullptr, [&](uint64_t walked) {
+                            if (progress) progress(walked, total * 2);
+                          }));
+  for (const auto& h : report.heads) {
+    report.partitions.emplace_back(h.partition, h.records);
+    report.events += h.records;
   }
   std::error_code ec;
   fs::remove_all(scratch_dir, ec);

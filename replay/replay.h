@@ -18,6 +18,7 @@
 #include "engine/state.h"
 #include "events/event_log.h"
 #include "projections/store.h"
+#include "replay/chain.h"
 
 namespace ledger {
 
@@ -42,6 +43,7 @@ Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const
 struct VerifyReport {
   uint64_t events = 0;
   std::vector<std::pair<PartitionId, uint64_t>> partitions;  // records per partition
+  std::vector<ChainHead> heads;                              // each partition's chain head
   Hash32 live_digest{};
   Hash32 rebuilt_digest{};
 };
