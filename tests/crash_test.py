@@ -16,7 +16,8 @@ Projection: the views are deleted and the catch-up (`ledger status`) or a
 rebuild (`ledger rebuild`) is killed at random moments; then verify again.
 
 Usage: crash_test.py LEDGER [--log embedded|kafka] [--kills N]
-                            [--projection-kills N] [--seed S]
+                            [--projection-kills N] [--seed S] [--max-delay S]
+(or CRASH_KILLS, CRASH_PROJECTION_KILLS, CRASH_SEED in the environment)
 On Kafka the broker comes from LEDGER_KAFKA_BOOTSTRAP (exit 77 without it).
 The seed fixes the kill delays and the commands; prints a JSON summary.
 """
@@ -199,8 +200,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ledger")
     ap.add_argument("--log", choices=["embedded", "kafka"], default="embedded")
-    ap.add_argument("--kills", type=int, default=100)
-    ap.add_argument("--projection-kills", type=int, default=30)
+    ap.add_argument("--kills", type=int, default=int(os.environ.get("CRASH_KILLS", "100")))
+    ap.add_argument("--projection-kills", type=int, default=int(os.environ.get("CRASH_PROJECTION_KILLS", "20")))
     ap.add_argument("--seed", type=int, default=int(os.environ.get("CRASH_SEED", "1")))
     ap.add_argument("--max-delay", type=float, default=0.6, help="longest wait before a kill (s)")
     ap.add_argument("--max-projection-delay", type=float, default=0.5)

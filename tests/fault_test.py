@@ -276,11 +276,6 @@ def corrupt(tmp):
     check(f"damaged views: verify fails naming the views and a file ({r.stderr.strip()[-300:]})",
           r.returncode != 0 and "views" in r.stderr and ".sst" in r.stderr)
     r = run(d, "rebuild")
-    if r.returncode != 0:
-        # The views cannot even be opened: they are only a cache of the log.
-        print(f"rebuild over damaged views: {r.stderr.strip()[-300:]}; removing the views and replaying")
-        shutil.rmtree(f"{d}/views")
-        r = run(d, "status")
     check(f"the views are rebuilt from the intact log ({r.stderr.strip()[-300:]})", r.returncode == 0)
     v = run(d, "--json", "verify")
     check(f"rebuilt views verify with the intact copy's digest ({v.stdout.strip()[:200]})",
