@@ -97,6 +97,9 @@ Status EmbeddedLog::LoadHeads() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (PartitionId p = 0; p < partitions_; ++p) {
     it->SeekForPrev(RecordKey(p, ~0ULL));
+    // A damaged file leaves the iterator invalid with the error in status():
+    // a partition must not look empty because its last block cannot be read.
+    if (!it->status().ok()) return FromRocks(it->status(), fmt::format("log {} partition {}", dir_, p));
     if (!it->Valid() || !InPartition(it->key(), p)) continue;
     heads_[p].next = OffsetOfKey(it->key()) + 1;
     heads_[p].last_hash = HashRecord(std::string_view(it->value().data(), it->value().size()));
@@ -206,6 +209,7 @@ Result<Offset> EmbeddedLog::EndOffset(PartitionId partition) {
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(RecordKey(partition, ~0ULL));
+  if (!it->status().ok()) return FromRocks(it->status(), fmt::format("log {} partition {}", dir_, partition));
   if (!it->Valid() || !InPartition(it->key(), partition)) return Offset{0};
   return OffsetOfKey(it->key()) + 1;
 }
