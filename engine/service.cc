@@ -120,6 +120,16 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
     auto apply_partition = [&](PartitionId p) -> Status {
       LEDGER_ASSIGN_OR_RETURN(Offset next, views.NextOffset(p));
       LEDGER_ASSIGN_OR_RETURN(Hash32 head, views.ChainHead(p));
+      // The views only ever apply records the log holds: views ahead of the
+      // log mean records they applied are gone from it (a truncated or
+      // corrupted log), and appending there would write over their offsets.
+      LEDGER_ASSIGN_OR_RETURN(Offset end, log.EndOffset(p));
+      if (next > end) {
+        return Status::Corruption(fmt::format(
+            "{} partition {} ends at offset {} but the views applied records up to offset {}: "
+            "records acknowledged earlier are missing from the log; refusing to use it",
+            log.Describe(), p, end, next - 1));
+      }
       while (!failed) {
         LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, kBatch));
         if (records.empty()) break;

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "events/codec.h"
+#include "events/info_log.h"
 
 namespace ledger {
 
@@ -23,6 +24,13 @@ bool InPartition(const rocksdb::Slice& k, PartitionId p) {
   return k.size() == 12 && RecordKey(p, 0).compare(0, 4, k.data(), 4) == 0;
 }
 
+// A damaged file (checksum mismatch, torn block) is a corruption, named as
+// such; anything else RocksDB reports is an I/O error.
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  const std::string msg = fmt::format("{}: {}", what, s.ToString());
+  return s.IsCorruption() ? Status::Corruption(msg) : Status::IoError(msg);
+}
+
 Offset OffsetOfKey(const rocksdb::Slice& k) {
   Offset o = 0;
   for (int i = 0; i < 8; ++i) o = (o << 8) | static_cast<uint8_t>(k[4 + i]);
@@ -36,9 +44,14 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string& dir,
   rocksdb::Options o;
   o.create_if_missing = true;
   o.paranoid_checks = true;
+  o.info_log = OpenInfoLog(dir);
+  // A record torn at the end of the write-ahead log (a crash during an append
+  // that was never acknowledged) is dropped; a damaged record before it is a
+  // corruption reported at open, never a log silently cut short there.
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(o, dir, &raw);
-  if (!s.ok()) return Status::IoError(fmt::format("cannot open log {}: {}", dir, s.ToString()));
+  if (!s.ok()) return FromRocks(s, fmt::format("cannot open log {}", dir));
   std::unique_ptr<rocksdb::DB> db(raw);
 
   uint32_t partitions = options.partitions;
@@ -84,11 +97,14 @@ Status EmbeddedLog::LoadHeads() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (PartitionId p = 0; p < partitions_; ++p) {
     it->SeekForPrev(RecordKey(p, ~0ULL));
+    // A damaged file leaves the iterator invalid with the error in status():
+    // a partition must not look empty because its last block cannot be read.
+    if (!it->status().ok()) return FromRocks(it->status(), fmt::format("log {} partition {}", dir_, p));
     if (!it->Valid() || !InPartition(it->key(), p)) continue;
     heads_[p].next = OffsetOfKey(it->key()) + 1;
     heads_[p].last_hash = HashRecord(std::string_view(it->value().data(), it->value().size()));
   }
-  if (!it->status().ok()) return Status::IoError(fmt::format("log {}: {}", dir_, it->status().ToString()));
+  if (!it->status().ok()) return FromRocks(it->status(), fmt::format("log {}", dir_));
   return Status::Ok();
 }
 
@@ -182,8 +198,7 @@ Result<std::vector<LogRecord>> EmbeddedLog::Read(PartitionId partition, Offset f
     ++expect;
   }
   if (!it->status().ok()) {
-    return Status::IoError(fmt::format("read {} partition {}: {}", Describe(), partition,
-                                       it->status().ToString()));
+    return FromRocks(it->status(), fmt::format("read {} partition {}", Describe(), partition));
   }
   return out;
 }
@@ -194,6 +209,7 @@ Result<Offset> EmbeddedLog::EndOffset(PartitionId partition) {
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(RecordKey(partition, ~0ULL));
+  if (!it->status().ok()) return FromRocks(it->status(), fmt::format("log {} partition {}", dir_, partition));
   if (!it->Valid() || !InPartition(it->key(), partition)) return Offset{0};
   return OffsetOfKey(it->key()) + 1;
 }

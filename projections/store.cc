@@ -10,6 +10,8 @@
 #include <rocksdb/write_batch.h>
 #include <sodium.h>
 
+#include "events/info_log.h"
+
 namespace ledger {
 
 namespace {
@@ -53,6 +55,7 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.paranoid_checks = true;
+  o.info_log = OpenInfoLog(dir);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   // Point lookups of cases and merchants miss often during replay (every new
