@@ -48,7 +48,8 @@ c3=$(case_of "$(L --json --as consumer:u-2 file "$(complaint u-2 m-1 R3 ",\"cons
 c4=$(case_of "$(L --json --as consumer:u-3 file "$(complaint u-3 m-2 R4)")")
 for c in "$c1" "$c2" "$c3"; do L verify-transaction "{\"case_id\":\"$c\"}" >/dev/null; done
 L --as merchant:m-1 respond "{\"case_id\":\"$c1\",\"message\":\"Shipped\"}" >/dev/null
-NOW=2026-03-06T10:00:00Z L tick >/dev/null   # c2 and c3 miss their first window
+NOW=2026-03-06T10:00:00Z
+L tick >/dev/null   # c2 and c3 miss their first window
 
 # Bad personal data is refused with the field named, and nothing is written.
 n=$(events)
