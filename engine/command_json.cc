@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "commands_bfbs_generated.h"
+#include "engine/personal_data.h"
 #include "engine/state.h"
 #include "events_bfbs_generated.h"
 
@@ -68,7 +69,20 @@ Result<ParsedCommand> CommandCodec::ParseEnvelope(std::string_view json) const {
     return Status::InvalidArgument("bad command JSON: actor.id is required");
   }
   std::string canonical;
-  flatbuffers::GenerateText(*parser_, out.bytes.data(), &canonical);
+  const auto* filing = env->command_as_FileComplaint();
+  if (filing != nullptr && (filing->consumer_name() != nullptr || filing->consumer_phone() != nullptr)) {
+    // The digest goes into every event of the command; a digest over the
+    // name and phone would let anyone who guesses them confirm the guess
+    // after the key is erased. They are left out of it.
+    std::unique_ptr<fb::CommandEnvelopeT> t(env->UnPack());
+    t->command.AsFileComplaint()->consumer_name.clear();
+    t->command.AsFileComplaint()->consumer_phone.clear();
+    flatbuffers::FlatBufferBuilder fbb;
+    fbb.Finish(fb::CommandEnvelope::Pack(fbb, t.get()));
+    flatbuffers::GenerateText(*parser_, fbb.GetBufferPointer(), &canonical);
+  } else {
+    flatbuffers::GenerateText(*parser_, out.bytes.data(), &canonical);
+  }
   out.digest.resize(16);
   crypto_generichash(reinterpret_cast<unsigned char*>(out.digest.data()), 16,
                      reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(),
@@ -109,15 +123,24 @@ std::string CommandCodec::ToJson(const fb::CommandEnvelope& cmd) const {
   return out;
 }
 
-EventJson::EventJson()
-    : parser_(MakeParser(fb::EventBinarySchema::data(), fb::EventBinarySchema::size(), "Event")) {}
+EventJson::EventJson(const KeyStore* keys)
+    : parser_(MakeParser(fb::EventBinarySchema::data(), fb::EventBinarySchema::size(), "Event")), keys_(keys) {}
 EventJson::~EventJson() = default;
 
 std::string EventJson::Render(std::string_view record) const {
-  std::lock_guard<std::mutex> lock(mu_);
   std::string out;
-  flatbuffers::GenerateText(*parser_, record.data(), &out);
-  return out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    flatbuffers::GenerateText(*parser_, record.data(), &out);
+  }
+  const auto* e = fb::GetEvent(record.data());
+  const auto* filed = e->payload_as_ComplaintFiled();
+  if (filed == nullptr || (filed->consumer_name_sealed() == nullptr && filed->consumer_phone_sealed() == nullptr)) {
+    return out;
+  }
+  auto j = nlohmann::json::parse(out);
+  RevealPersonalDataInEvent(j, keys_);
+  return j.dump();
 }
 
 std::string EventJson::RenderPayload(std::string_view record) const {

@@ -48,10 +48,15 @@ class CommandCodec {
   std::unique_ptr<flatbuffers::Parser> parser_;
 };
 
+class KeyStore;
+
 // Renders events as JSON (one line, strict JSON). Thread-safe.
+// A ComplaintFiled's sealed personal data never appears: without `keys` it is
+// left out; with them the name and phone are shown opened, or as erased
+// (engine/personal_data.h RevealPersonalData).
 class EventJson {
  public:
-  EventJson();
+  explicit EventJson(const KeyStore* keys = nullptr);
   ~EventJson();
   // REQUIRES: `record` is a verified event record (DecodeEvent).
   std::string Render(std::string_view record) const;
@@ -61,6 +66,7 @@ class EventJson {
  private:
   mutable std::mutex mu_;
   std::unique_ptr<flatbuffers::Parser> parser_;
+  const KeyStore* keys_;
 };
 
 // Quotes a string as a JSON string literal.

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "engine/personal_data.h"
+
 namespace ledger {
 
 namespace {
@@ -132,6 +134,7 @@ Result<std::vector<Draft>> DecideFile(const fb::CommandEnvelope& cmd, const std:
                                      "and terminal must not be empty");
     }
   }
+  LEDGER_RETURN_IF_ERROR(ValidatePersonalData(Str(f->consumer_name()), Str(f->consumer_phone())));
   auto date = ParseTime(Str(f->purchase_date()));
   if (!date.ok()) {
     return Status::InvalidArgument("FileComplaint: purchase_date: " + date.status().message());

@@ -51,6 +51,10 @@ void EvolveCase(CaseState& c, const fb::Event& e) {
       c.channel = p->channel();
       c.region = Str(p->region());
       c.tracking_code = Str(p->tracking_code());
+      c.consumer_name_sealed.clear();
+      c.consumer_phone_sealed.clear();
+      if (p->consumer_name_sealed()) c.consumer_name_sealed.assign(p->consumer_name_sealed()->begin(), p->consumer_name_sealed()->end());
+      if (p->consumer_phone_sealed()) c.consumer_phone_sealed.assign(p->consumer_phone_sealed()->begin(), p->consumer_phone_sealed()->end());
       break;
     }
     case fb::Payload::CfpbComplaintFiled: {

@@ -67,6 +67,12 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Globals& g, const Clock& clock)
   return Ledger::Open(o, clock);
 }
 
+// The key store when the command acts as the operator (who may see
+// consumers' names and phones), else null: personal data is left out.
+const KeyStore* OperatorKeys(const Globals& g, const Ledger& ledger) {
+  return g.actor.rfind("operator:", 0) == 0 ? ledger.keys() : nullptr;
+}
+
 Result<std::pair<fb::Role, std::string>> ParseActor(const std::string& text) {
   const auto colon = text.find(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
@@ -327,6 +333,24 @@ int RunCheckpointCheck(const Globals& g, const std::string& file, const std::str
   return 0;
 }
 
+// `erase CONSUMER`: the operator's only; the key store alone changes (no event).
+int RunErase(const Globals& g, const std::string& consumer_id) {
+  auto actor = ParseActor(g.actor);
+  if (!actor.ok()) return Fail(actor.status());
+  if (actor.value().first != fb::Role::operator_) {
+    return Fail(Status::PermissionDenied(fmt::format("a {} may not erase a consumer's personal data",
+                                                     RoleName(actor.value().first))));
+  }
+  if (consumer_id.empty()) return Fail(Status::InvalidArgument("erase: the consumer id is empty"));
+  auto keys = KeyStore::Open(KeysDirFor(g.data_dir));
+  if (!keys.ok()) return Fail(keys.status());
+  auto r = keys.value()->Erase(consumer_id);
+  if (!r.ok()) return Fail(r.status());
+  const bool now = r.value() == KeyStore::Erased::kNow;
+  PrintObject({{"consumer_id", consumer_id}, {"erased", now ? "now" : "already"}}, Format(g));
+  return 0;
+}
+
 int RunExport(const Globals& g, ExportArgs& ex) {
   SystemClock clock;
   auto ledger = OpenLedger(g, clock);
@@ -347,7 +371,7 @@ int RunExport(const Globals& g, ExportArgs& ex) {
     if (!t.ok()) return Fail(t.status());
     ex.filter.to = t.value();
   }
-  EventJson renderer;
+  EventJson renderer(OperatorKeys(g, *ledger.value()));
   auto n = Export(ledger.value()->log(), ledger.value()->views(), ex.filter,
                   ex.format == "csv" ? ExportFormat::kCsv : ExportFormat::kJsonLines, renderer, std::cout);
   std::cout.flush();
@@ -615,7 +639,10 @@ int Main(int argc, char** argv) {
     if (!ledger.ok()) { rc = Fail(ledger.status()); return; }
     auto c = ledger.value()->GetCase(case_id);
     if (!c.ok()) { rc = Fail(c.status()); return; }
-    PrintObject(CaseJson(*c.value()), Format(g));
+    nlohmann::json j = CaseJson(*c.value());
+    RevealPersonalData(j, c.value()->consumer_id, c.value()->consumer_name_sealed, c.value()->consumer_phone_sealed,
+                       OperatorKeys(g, *ledger.value()));
+    PrintObject(j, Format(g));
   });
 
   auto* history = app.add_subcommand("history", "The audit timeline of a case: every event, who, what changed, the state after");
@@ -624,11 +651,17 @@ int Main(int argc, char** argv) {
     SystemClock clock;
     auto ledger = OpenLedger(g, clock);
     if (!ledger.ok()) { rc = Fail(ledger.status()); return; }
-    EventJson renderer;
+    EventJson renderer(OperatorKeys(g, *ledger.value()));
     auto h = CaseHistory(ledger.value()->log(), ledger.value()->views(), case_id, renderer);
     if (!h.ok()) { rc = Fail(h.status()); return; }
     PrintTimeline(h.value(), Format(g));
   });
+
+  std::string erase_consumer;
+  auto* erase = app.add_subcommand("erase", "Destroy a consumer's key: its names and phones become unreadable everywhere");
+  erase->add_option("consumer_id", erase_consumer)->required();
+  erase->footer("Example:\n  ledger erase u-1      # the log still verifies; views and exports show the data as erased");
+  erase->callback([&] { rc = RunErase(g, erase_consumer); });
 
   std::string merchant_id, as_of;
   auto* merchant = app.add_subcommand("merchant", "A merchant's public indicators, now or as they stood at a moment");

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "engine/personal_data.h"
 #include "events/codec.h"
 #include "builtin_policies.h"
 #include "events/open_log.h"
@@ -79,7 +80,17 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const
     LEDGER_ASSIGN_OR_RETURN(KafkaLocation k, ParseKafkaUri(options.log_uri));
     LEDGER_ASSIGN_OR_RETURN(sink, KafkaIndicatorSink::Open(k.bootstrap, IndicatorTopicFor(k.topic), log->partitions()));
   }
-  return Open(std::move(log), ViewsDirFor(where), std::move(policy), clock, std::move(sink));
+  LEDGER_ASSIGN_OR_RETURN(auto keys, KeyStore::Open(KeysDirFor(options.data_dir)));
+  LEDGER_ASSIGN_OR_RETURN(auto ledger, Open(std::move(log), ViewsDirFor(where), std::move(policy), clock, std::move(sink)));
+  ledger->SetKeyStore(std::move(keys));
+  return ledger;
+}
+
+std::string KeysDirFor(const std::string& data_dir) { return (fs::path(data_dir) / "keys").string(); }
+
+void Ledger::SetKeyStore(std::unique_ptr<KeyStore> keys) {
+  std::lock_guard<std::mutex> lock(mu_);
+  keys_ = std::move(keys);
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<EventLog> log,
@@ -314,6 +325,8 @@ Outcome Ledger::DecideOne(const ParsedCommand& parsed, TimeMs now,
   }
   auto drafts = Decide(cmd, case_id, ctx);
   if (!drafts.ok()) return fail(drafts.status());
+  // Before anything is appended: the key is durable first (personal_data.h).
+  if (Status sealed = SealPersonalData(cmd, drafts.value(), keys_.get()); !sealed.ok()) return fail(sealed);
   std::unique_ptr<fb::ActorT> actor(cmd.actor()->UnPack());
   const size_t first = records.size();
   Status s = StageDrafts(drafts.value(), merchant_id, case_id, command_id, command_id, *actor,

@@ -17,6 +17,7 @@
 
 #include "engine/command_json.h"
 #include "engine/decide.h"
+#include "engine/personal_data.h"
 #include "engine/policy.h"
 #include "events/event_log.h"
 #include "events/indicator_sink.h"
@@ -83,6 +84,11 @@ class Ledger {
   const Policy& policy() const { return policy_; }
   const CommandCodec& codec() const { return codec_; }
   const Clock& clock() const { return clock_; }
+  // Consumers' keys for personal data (engine/personal_data.h): DATA/keys
+  // for a ledger opened from options, none otherwise until set. Without one,
+  // filings with a name or phone are refused.
+  void SetKeyStore(std::unique_ptr<KeyStore> keys);
+  const KeyStore* keys() const { return keys_.get(); }
 
   // Downstream: after each commit the changed merchants' indicators go to
   // `sink` (on Kafka: the compacted topic). If publishing fails, they are
@@ -117,9 +123,13 @@ class Ledger {
   TimeMs tick_floor_ = 0;  // all timers due before this were handled
   Status RefreshIfStale();
   std::unique_ptr<IndicatorSink> sink_;
+  std::unique_ptr<KeyStore> keys_;
   std::map<std::string, std::string> unpublished_;
   Status publish_status_;
 };
+
+// Where a ledger in `data_dir` keeps consumers' keys, on any log.
+std::string KeysDirFor(const std::string& data_dir);
 
 // Replays log records beyond the views' offsets into the views (crash
 // recovery, rebuild). `on_progress(applied)` is called after each batch.

@@ -31,15 +31,23 @@ nlohmann::json CaseView(const CaseState& c) {
   return j;
 }
 
+// Consumers' names and phones are for the operator's eyes only.
+const KeyStore* KeysFor(const Api& api, const Call& call) {
+  return call.who->role == fb::Role::operator_ ? api.ledger.keys() : nullptr;
+}
+
 void GetCase(Api& api, Call& call) {
   auto c = CaseFor(api, call, call.Param(0));
-  if (c) SendJson(call, 200, CaseView(*c));
+  if (!c) return;
+  nlohmann::json j = CaseView(*c);
+  RevealPersonalData(j, c->consumer_id, c->consumer_name_sealed, c->consumer_phone_sealed, KeysFor(api, call));
+  SendJson(call, 200, j);
 }
 
 void GetHistory(Api& api, Call& call) {
   auto c = CaseFor(api, call, call.Param(0));
   if (!c) return;
-  EventJson renderer;
+  EventJson renderer(KeysFor(api, call));
   auto h = CaseHistory(api.ledger.log(), api.ledger.views(), call.Param(0), renderer);
   if (!h.ok()) return SendStatus(call, h.status());
   nlohmann::json out = nlohmann::json::array();

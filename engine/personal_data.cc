@@ -1,0 +1,310 @@
+#include "engine/personal_data.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include "events/codec.h"
+
+namespace ledger {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kNameField = "consumer_name";
+constexpr const char* kPhoneField = "consumer_phone";
+
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is not valid.
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+Status Errno(const std::string& what, const std::string& path) {
+  return Status::IoError(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
+}
+
+Status SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Errno("cannot open key directory", dir);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::Ok() : Errno("cannot sync key directory", dir);
+}
+
+// Writes `bytes` to a new file at `path` (0600) and syncs it.
+Status WriteNewFile(const std::string& path, const void* bytes, size_t size) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("cannot create", path);
+  const bool ok = ::write(fd, bytes, size) == static_cast<ssize_t>(size) && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (!ok) {
+    ::unlink(path.c_str());
+    return Errno("cannot write", path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidatePersonalData(std::string_view name, std::string_view phone) {
+  if (name.size() > kMaxConsumerNameBytes) {
+    return Status::InvalidArgument(fmt::format("FileComplaint: consumer_name is {} bytes long; at most {} are allowed",
+                                               name.size(), kMaxConsumerNameBytes));
+  }
+  for (size_t i = 0; i < name.size();) {
+    const size_t n = Utf8Length(name, i);
+    if (n == 0) return Status::InvalidArgument(fmt::format("FileComplaint: consumer_name is not UTF-8 (byte {})", i));
+    if (n == 1 && (static_cast<unsigned char>(name[i]) < 0x20 || name[i] == 0x7F)) {
+      return Status::InvalidArgument(fmt::format("FileComplaint: consumer_name has a control character (byte {})", i));
+    }
+    i += n;
+  }
+  if (!name.empty() && name.find_first_not_of(' ') == std::string_view::npos) {
+    return Status::InvalidArgument("FileComplaint: consumer_name is blank");
+  }
+  if (phone.empty()) return Status::Ok();
+  auto bad_phone = [&](const std::string& why) {
+    return Status::InvalidArgument(fmt::format(
+        "FileComplaint: consumer_phone '{}' {}: expected an optional '+' then 7 to 15 digits, e.g. +98 912 345 6789",
+        phone.size() > 40 ? std::string(phone.substr(0, 40)) + "..." : std::string(phone), why));
+  };
+  size_t digits = 0;
+  bool after_separator = false;
+  for (size_t i = 0; i < phone.size(); ++i) {
+    const char c = phone[i];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+      after_separator = false;
+    } else if (c == '+' && i == 0) {
+      continue;
+    } else if ((c == ' ' || c == '-') && digits > 0 && !after_separator) {
+      after_separator = true;
+    } else {
+      return bad_phone(fmt::format("has '{}' at position {}", c, i + 1));
+    }
+  }
+  if (after_separator) return bad_phone("ends with a separator");
+  if (digits < 7 || digits > 15) return bad_phone(fmt::format("has {} digits", digits));
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<KeyStore>> KeyStore::Open(const std::string& dir) {
+  if (sodium_init() < 0) return Status::IoError("libsodium failed to initialise");
+  std::error_code ec;
+  const bool existed = fs::exists(dir, ec);
+  if (!existed) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("cannot create key directory", dir);
+    const std::string parent = fs::path(dir).parent_path().string();
+    LEDGER_RETURN_IF_ERROR(SyncDir(parent.empty() ? "." : parent));
+  }
+  if (!fs::is_directory(dir, ec)) return Status::IoError(fmt::format("key store {} is not a directory", dir));
+  // Whatever created it, the keys are for the ledger's owner only.
+  if (::chmod(dir.c_str(), 0700) != 0) return Errno("cannot restrict key directory", dir);
+  return std::unique_ptr<KeyStore>(new KeyStore(dir));
+}
+
+std::string KeyStore::Base(std::string_view consumer_id) const {
+  uint8_t h[16];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(consumer_id.data()), consumer_id.size(),
+                     nullptr, 0);
+  return dir_ + "/" + HexOf(h, sizeof h);
+}
+
+std::string KeyStore::KeyPath(std::string_view consumer_id) const { return Base(consumer_id) + ".key"; }
+
+Result<std::optional<ConsumerKey>> KeyStore::Find(std::string_view consumer_id) const {
+  const std::string path = KeyPath(consumer_id);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<ConsumerKey>();
+    return Errno("cannot read key", path);
+  }
+  ConsumerKey key{};
+  const ssize_t n = ::read(fd, key.data(), key.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(key.size())) {
+    return Status::Corruption(fmt::format("key file {} holds {} bytes, expected {}", path, n, key.size()));
+  }
+  return std::optional<ConsumerKey>(key);
+}
+
+bool KeyStore::WasErased(std::string_view consumer_id) const {
+  std::error_code ec;
+  return fs::exists(Base(consumer_id) + ".erased", ec);
+}
+
+Result<ConsumerKey> KeyStore::GetOrCreate(std::string_view consumer_id) {
+  LEDGER_ASSIGN_OR_RETURN(auto existing, Find(consumer_id));
+  if (existing) return *existing;
+  ConsumerKey key;
+  crypto_aead_xchacha20poly1305_ietf_keygen(key.data());
+  uint8_t suffix[8];
+  randombytes_buf(suffix, sizeof suffix);
+  const std::string tmp = Base(consumer_id) + ".tmp-" + HexOf(suffix, sizeof suffix);
+  Status s = WriteNewFile(tmp, key.data(), key.size());
+  if (!s.ok()) return s;
+  const std::string path = KeyPath(consumer_id);
+  // link() fails if another writer got there first: then its key is the key.
+  if (::link(tmp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    sodium_memzero(key.data(), key.size());
+    if (saved != EEXIST) {
+      errno = saved;
+      return Errno("cannot install key", path);
+    }
+    LEDGER_ASSIGN_OR_RETURN(auto theirs, Find(consumer_id));
+    if (!theirs) return Status::IoError(fmt::format("key {} vanished while being created", path));
+    return *theirs;
+  }
+  ::unlink(tmp.c_str());
+  LEDGER_RETURN_IF_ERROR(SyncDir(dir_));
+  return key;
+}
+
+Result<KeyStore::Erased> KeyStore::Erase(std::string_view consumer_id) {
+  const std::string path = KeyPath(consumer_id);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) return Errno("cannot open key", path);
+    if (WasErased(consumer_id)) return Erased::kAlready;
+    return Status::NotFound(fmt::format(
+        "no personal data is kept for consumer {} (no complaint filed with a name or phone)", consumer_id));
+  }
+  // Overwrite in place before unlinking, so the blocks that held the key
+  // hold zeros (see RELIABILITY.md for what this does not cover).
+  const ConsumerKey zeros{};
+  const bool ok = ::pwrite(fd, zeros.data(), zeros.size(), 0) == static_cast<ssize_t>(zeros.size()) &&
+                  ::fdatasync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (!ok) return Errno("cannot overwrite key", path);
+  const std::string marker = Base(consumer_id) + ".erased";
+  if (!WasErased(consumer_id)) {
+    Status s = WriteNewFile(marker, "erased\n", 7);
+    if (!s.ok()) return s;
+  }
+  if (::unlink(path.c_str()) != 0) return Errno("cannot remove key", path);
+  LEDGER_RETURN_IF_ERROR(SyncDir(dir_));
+  return Erased::kNow;
+}
+
+std::vector<uint8_t> Seal(const ConsumerKey& key, std::string_view consumer_id, std::string_view field,
+                          std::string_view plaintext) {
+  std::string ad(consumer_id);
+  ad.push_back('\0');
+  ad += field;
+  std::vector<uint8_t> out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plaintext.size() +
+                           crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  randombytes_buf(out.data(), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  unsigned long long clen = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      out.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen,
+      reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+      reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, out.data(), key.data());
+  return out;
+}
+
+std::optional<std::string> Unseal(const ConsumerKey& key, std::string_view consumer_id, std::string_view field,
+                                  const std::vector<uint8_t>& sealed) {
+  constexpr size_t kN = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  constexpr size_t kA = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+  if (sealed.size() < kN + kA) return std::nullopt;
+  std::string ad(consumer_id);
+  ad.push_back('\0');
+  ad += field;
+  std::string out(sealed.size() - kN - kA, '\0');
+  unsigned long long mlen = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out.data()), &mlen, nullptr,
+                                                 sealed.data() + kN, sealed.size() - kN,
+                                                 reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
+                                                 sealed.data(), key.data()) != 0) {
+    return std::nullopt;
+  }
+  out.resize(mlen);
+  return out;
+}
+
+Status SealPersonalData(const fb::CommandEnvelope& cmd, std::vector<Draft>& drafts, KeyStore* keys) {
+  if (cmd.command_type() != fb::Command::FileComplaint) return Status::Ok();
+  const auto* f = cmd.command_as_FileComplaint();
+  const std::string name = f->consumer_name() ? f->consumer_name()->str() : "";
+  const std::string phone = f->consumer_phone() ? f->consumer_phone()->str() : "";
+  if (name.empty() && phone.empty()) return Status::Ok();
+  if (keys == nullptr) {
+    return Status::Unavailable("FileComplaint: this ledger has no key store, so it cannot keep a consumer_name or "
+                               "consumer_phone");
+  }
+  const std::string consumer = f->consumer_id()->str();
+  LEDGER_ASSIGN_OR_RETURN(ConsumerKey key, keys->GetOrCreate(consumer));
+  for (auto& d : drafts) {
+    auto* e = d.payload.AsComplaintFiled();
+    if (e == nullptr) continue;
+    if (!name.empty()) e->consumer_name_sealed = Seal(key, consumer, kNameField, name);
+    if (!phone.empty()) e->consumer_phone_sealed = Seal(key, consumer, kPhoneField, phone);
+  }
+  sodium_memzero(key.data(), key.size());
+  return Status::Ok();
+}
+
+void RevealPersonalData(nlohmann::json& out, const std::string& consumer_id, const std::vector<uint8_t>& name_sealed,
+                        const std::vector<uint8_t>& phone_sealed, const KeyStore* keys) {
+  if ((name_sealed.empty() && phone_sealed.empty()) || keys == nullptr) return;
+  out["consumer_name"] = nullptr;
+  out["consumer_phone"] = nullptr;
+  auto key = keys->Find(consumer_id);
+  if (!key.ok()) {
+    out["personal_data"] = "unreadable: " + key.status().message();
+    return;
+  }
+  if (!key.value()) {
+    out["personal_data"] = "erased";
+    return;
+  }
+  std::optional<std::string> name, phone;
+  if (!name_sealed.empty() && !(name = Unseal(**key, consumer_id, kNameField, name_sealed))) {
+    // Sealed under a key erased since (a consumer who filed again gets a new one).
+    out["personal_data"] = keys->WasErased(consumer_id) ? "erased" : "unreadable: does not open with the key";
+    return;
+  }
+  if (!phone_sealed.empty() && !(phone = Unseal(**key, consumer_id, kPhoneField, phone_sealed))) {
+    out["personal_data"] = keys->WasErased(consumer_id) ? "erased" : "unreadable: does not open with the key";
+    return;
+  }
+  if (name) out["consumer_name"] = *name;
+  if (phone) out["consumer_phone"] = *phone;
+  out["personal_data"] = "present";
+}
+
+void RevealPersonalDataInEvent(nlohmann::json& event, const KeyStore* keys) {
+  if (event.value("payload_type", "") != "ComplaintFiled" || !event.contains("payload")) return;
+  auto& p = event["payload"];
+  auto take = [&](const char* k) {
+    std::vector<uint8_t> v;
+    if (p.contains(k) && p[k].is_array()) v = p[k].get<std::vector<uint8_t>>();
+    p.erase(k);
+    return v;
+  };
+  const auto name = take("consumer_name_sealed");
+  const auto phone = take("consumer_phone_sealed");
+  RevealPersonalData(p, p.value("consumer_id", ""), name, phone, keys);
+}
+
+}  // namespace ledger
