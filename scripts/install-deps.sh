@@ -9,6 +9,9 @@ PACKAGES=(
   libfmt-dev catch2 libcli11-dev nlohmann-json3-dev libsodium-dev jq
   libcpp-httplib-dev libqrencode-dev curl
 )
+# clang with libFuzzer and the sanitizer runtimes: the fuzz targets
+# (scripts/fuzz.sh) and the ThreadSanitizer build.
+PACKAGES+=(clang libclang-rt-14-dev libfuzzer-14-dev)
 # The profile page test opens the page in a headless browser.
 PACKAGES+=(chromium fonts-dejavu-core)
 # For the Kafka broker (scripts/kafka-broker.sh) and the benchmarks.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing and runs every test: the normal build, then the
-# whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer,
+# the tests of the threaded parts under ThreadSanitizer, and every fuzz
+# target for FUZZ_SECONDS (default 30) from its corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -21,3 +23,12 @@ scripts/build.sh build-asan -DLEDGER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 # hour under the sanitizers); everything else runs in both.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j2 -LE large
+
+echo "== threaded parts (ThreadSanitizer, clang): ctest -L concurrent"
+cmake -S . -B build-tsan -G Ninja -DLEDGER_TSAN=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-tsan -j"$(nproc)" --target ledger_tests http_tests
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build-tsan --output-on-failure -j2 -L concurrent
+
+echo "== fuzzing (libFuzzer, clang, ASan + UBSan): ${FUZZ_SECONDS:-30}s per target"
+scripts/fuzz.sh "${FUZZ_SECONDS:-30}"

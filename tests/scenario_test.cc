@@ -2,6 +2,8 @@
 // checks the events the ledger wrote and the state that follows.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "tests/fixture.h"
 
 using namespace ledger;
@@ -339,6 +341,32 @@ TEST_CASE("A policy file with a missing number is refused with its name", "[poli
   CHECK(p.status().message().find("delay_decay_days") != std::string::npos);
   CHECK_FALSE(ParsePolicy("{not json").ok());
   CHECK(LoadPolicy("/nonexistent/policy.json").status().code() == Code::kNotFound);
+}
+
+TEST_CASE("A policy with a wrongly typed or out-of-range field is refused naming the field", "[policy]") {
+  auto with = [](const std::function<void(nlohmann::json&)>& change) {
+    auto j = nlohmann::json::parse(R"({"name":"x","version":"x1","response_windows_hours":[72],
+      "delay_decay_days":90,"warning_active_delays":3,"suspension_active_delays":5,
+      "defence_window_hours":72,"arbitration_remedy_window_hours":168,"mediation_remedy_window_hours":168,
+      "closure_window_hours":0,"arbitration_fee_percent":{"min":2,"max":20},
+      "arbitration_authority":"board","routing":[{"authority":"centre"}]})");
+    change(j);
+    return ParsePolicy(j.dump());
+  };
+  REQUIRE(with([](nlohmann::json&) {}).ok());
+  auto sector = with([](nlohmann::json& j) { j["routing"][0]["sector"] = 1; });
+  REQUIRE_FALSE(sector.ok());
+  CHECK(sector.status().message() == "policy: routing[0].'sector' must be a string");
+  auto violation = with([](nlohmann::json& j) { j["routing"][0]["violation"] = "yes"; });
+  CHECK(violation.status().message() == "policy: routing[0].'violation' must be true or false");
+  auto description = with([](nlohmann::json& j) { j["description"] = 7; });
+  CHECK(description.status().message() == "policy: 'description' must be a string");
+  auto categories = with([](nlohmann::json& j) { j["routing"][0]["categories"] = "fraud"; });
+  CHECK(categories.status().message() == "policy: routing[0].categories must be an array");
+  auto decay = with([](nlohmann::json& j) { j["delay_decay_days"] = 1e300; });
+  CHECK(decay.status().message().find("'delay_decay_days' is 1e+300, more than") != std::string::npos);
+  auto window = with([](nlohmann::json& j) { j["response_windows_hours"] = {72, 1e20}; });
+  CHECK(window.status().message().find("each response window") != std::string::npos);
 }
 
 TEST_CASE("Every event records the policy version and the actor", "[events]") {
