@@ -446,13 +446,25 @@ std::vector<Outcome> Ledger::CommitGroup(const std::vector<const ParsedCommand*>
   }
   auto positions = AppendAndCommit(std::move(records));
   if (!positions.ok()) return fail_all(positions.status());
+  std::map<std::string, size_t> applied;  // command id -> the outcome that applied it here
   for (size_t i = 0; i < commands.size(); ++i) {
-    if (!outcomes[i].status.ok() || outcomes[i].result.value("replayed", false)) continue;
+    if (!outcomes[i].status.ok()) continue;
+    if (outcomes[i].result.value("replayed", false)) {
+      // A retry of a command applied earlier in this group found only what
+      // was staged: answer with that command's full result.
+      auto first = applied.find(outcomes[i].result.value("command_id", ""));
+      if (first != applied.end()) {
+        outcomes[i].result = outcomes[first->second].result;
+        outcomes[i].result["replayed"] = true;
+      }
+      continue;
+    }
     auto& events = outcomes[i].result["events"];
     for (size_t k = spans[i].first; k < spans[i].second; ++k) {
       events[k - spans[i].first]["partition"] = positions.value()[k].partition;
       events[k - spans[i].first]["offset"] = positions.value()[k].offset;
     }
+    applied.emplace(outcomes[i].result.value("command_id", ""), i);
   }
   return outcomes;
 }
