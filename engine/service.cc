@@ -363,19 +363,81 @@ Result<std::vector<Position>> Ledger::AppendAndCommit(std::vector<PendingRecord>
   return positions;
 }
 
+Outcome Ledger::Failed(const Status& s, const nlohmann::json& result) {
+  Outcome o;
+  o.status = s;
+  o.result = nlohmann::json::object();
+  // Keep what names the command; drop what it would have done.
+  for (const char* key : {"command_id", "command"}) {
+    if (result.is_object() && result.contains(key)) o.result[key] = result[key];
+  }
+  o.result["error"] = s.message();
+  o.result["code"] = CodeName(s.code());
+  return o;
+}
+
 std::vector<Outcome> Ledger::Submit(const std::vector<ParsedCommand>& commands) {
+  // An empty call still fires the timers due by now (callers rely on it).
+  Waiter me;
+  me.commands = &commands;
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  queue_.push_back(&me);
+  me.cv.wait(lock, [&] { return me.done || queue_.front() == &me; });
+  if (me.done) return std::move(me.outcomes);
+
+  // At the head of the queue: commit everything waiting, in arrival order.
+  // The group stays queued until it is done, so later callers wait behind it.
+  std::vector<Waiter*> group;
+  size_t n = 0;
+  for (Waiter* w : queue_) {
+    if (!group.empty() && n + w->commands->size() > kMaxGroup) break;
+    group.push_back(w);
+    n += w->commands->size();
+  }
+  lock.unlock();
+  std::vector<const ParsedCommand*> flat;
+  flat.reserve(n);
+  for (Waiter* w : group) {
+    for (const auto& c : *w->commands) flat.push_back(&c);
+  }
+  std::vector<Outcome> outcomes;
+  try {
+    outcomes = CommitGroup(flat);
+  } catch (const std::exception& e) {
+    // Nothing may leave the committer by exception: the waiting callers get
+    // the error, and the views are rebuilt from the log before the next group.
+    const Status s = Status::IoError(fmt::format("internal error: {}", e.what()));
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      projector_.Discard();
+      stale_ = true;
+    }
+    outcomes.assign(flat.size(), Failed(s));
+  }
+  lock.lock();
+  size_t next = 0;
+  for (Waiter* w : group) {
+    w->outcomes.assign(std::make_move_iterator(outcomes.begin() + static_cast<ptrdiff_t>(next)),
+                       std::make_move_iterator(outcomes.begin() + static_cast<ptrdiff_t>(next + w->commands->size())));
+    next += w->commands->size();
+    queue_.pop_front();
+    if (w != &me) {
+      w->done = true;
+      w->cv.notify_one();
+    }
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  return std::move(me.outcomes);
+}
+
+std::vector<Outcome> Ledger::CommitGroup(const std::vector<const ParsedCommand*>& commands) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Outcome> outcomes(commands.size());
   const TimeMs now = clock_.Now();
+  // Every command of the group shares its fate: outcomes decided against
+  // state that was never written are not outcomes.
   auto fail_all = [&](const Status& s) {
-    for (auto& o : outcomes) {
-      const bool replayed = o.result.is_object() && o.result.value("replayed", false);
-      if (o.status.ok() && !replayed) {
-        o.status = s;
-        o.result["error"] = s.message();
-        o.result["code"] = CodeName(s.code());
-      }
-    }
+    for (auto& o : outcomes) o = Failed(s, o.result);
     return outcomes;
   };
   // After a failed append, what landed in the log must be in the views before
@@ -396,18 +458,36 @@ std::vector<Outcome> Ledger::Submit(const std::vector<ParsedCommand>& commands) 
   std::vector<std::pair<size_t, size_t>> spans(commands.size());  // record range per command
   for (size_t i = 0; i < commands.size(); ++i) {
     const size_t before = records.size();
-    outcomes[i] = DecideOne(commands[i], now, records);
+    outcomes[i] = DecideOne(*commands[i], now, records);
     spans[i] = {before, records.size()};
+    if (!outcomes[i].status.ok() && records.size() != before) {
+      // Staging failed part-way through the command's events (a read of
+      // the views failed): drop the whole group rather than append half.
+      projector_.Discard();
+      return fail_all(outcomes[i].status);
+    }
   }
   auto positions = AppendAndCommit(std::move(records));
   if (!positions.ok()) return fail_all(positions.status());
+  std::map<std::string, size_t> applied;  // command id -> the outcome that applied it here
   for (size_t i = 0; i < commands.size(); ++i) {
+    if (!outcomes[i].status.ok()) continue;
+    if (outcomes[i].result.value("replayed", false)) {
+      // A retry of a command applied earlier in this group found only what
+      // was staged: answer with that command's full result.
+      auto first = applied.find(outcomes[i].result.value("command_id", ""));
+      if (first != applied.end()) {
+        outcomes[i].result = outcomes[first->second].result;
+        outcomes[i].result["replayed"] = true;
+      }
+      continue;
+    }
     auto& events = outcomes[i].result["events"];
-    if (!outcomes[i].status.ok() || outcomes[i].result.value("replayed", false)) continue;
     for (size_t k = spans[i].first; k < spans[i].second; ++k) {
       events[k - spans[i].first]["partition"] = positions.value()[k].partition;
       events[k - spans[i].first]["offset"] = positions.value()[k].offset;
     }
+    applied.emplace(outcomes[i].result.value("command_id", ""), i);
   }
   return outcomes;
 }

@@ -4,8 +4,14 @@
 // Only this class and the timekeeper inside it read the Clock.
 //
 // One Ledger per data directory and process; calls are serialized inside.
+// Concurrent Submit calls are group-committed: callers queue, the caller at
+// the head of the queue decides everything waiting in arrival order and
+// appends all of it in one durable write, then wakes each caller with its
+// own outcomes (docs/decisions.md, "group commit").
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -56,8 +62,16 @@ class Ledger {
                                               std::unique_ptr<IndicatorSink> sink = nullptr);
 
   // Applies commands in order. Each gets its own outcome; accepted ones are
-  // durable (synced) before this returns, all in one append. A command whose
-  // id was seen before returns the first result and appends nothing.
+  // durable (synced) before this returns. A command whose id was seen before
+  // returns the first result and appends nothing.
+  //
+  // Thread-safe. Calls made at the same time form one group: the commands of
+  // every call waiting are decided in arrival order (each against the state
+  // left by the ones before it, so a retry or an illegal step inside a group
+  // behaves as in a serial run) and appended in one durable write. If that
+  // write or anything before it fails, every command of the group gets the
+  // error, nothing of the group stays in memory, and a retry with the same
+  // command ids is safe (it replays whatever did land).
   std::vector<Outcome> Submit(const std::vector<ParsedCommand>& commands);
   Outcome SubmitOne(const ParsedCommand& command);
   // Parses and submits one JSON envelope.
@@ -100,6 +114,17 @@ class Ledger {
  private:
   Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, Policy policy,
          const Clock& clock);
+  // One caller of Submit waiting in the queue.
+  struct Waiter {
+    const std::vector<ParsedCommand>* commands = nullptr;
+    std::vector<Outcome> outcomes;
+    bool done = false;
+    std::condition_variable cv;
+  };
+  // Decides, appends and projects one group. Takes mu_.
+  std::vector<Outcome> CommitGroup(const std::vector<const ParsedCommand*>& commands);
+  // The error outcome of a command that was not applied.
+  static Outcome Failed(const Status& s, const nlohmann::json& result = nlohmann::json::object());
   Result<size_t> TickLocked(TimeMs until);
   Status StageDrafts(std::vector<Draft>& drafts, const std::string& merchant_id,
                      const std::string& case_id, const std::string& command_id,
@@ -110,7 +135,13 @@ class Ledger {
   Result<std::vector<Position>> AppendAndCommit(std::vector<PendingRecord> records);
   void PublishIndicators();
 
-  std::mutex mu_;
+  // A group takes at most this many commands (a call larger than this is
+  // still one group); bounds the latency a group adds to the next one.
+  static constexpr size_t kMaxGroup = 4096;
+  std::mutex queue_mu_;  // guards queue_ and the Waiters in it
+  std::deque<Waiter*> queue_;  // the front one commits; the others wait
+
+  std::mutex mu_;  // guards everything below
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<ViewStore> views_;
   Policy policy_;

@@ -29,34 +29,12 @@ struct Call {
   std::string Param(size_t i) const { return req.matches[static_cast<int>(i) + 1].str(); }
 };
 
-// Submits commands from many request threads as batches: one thread at a
-// time submits everything queued (one decide pass, one durable append), the
-// others wait for their outcome.
-class CommandBatcher {
- public:
-  CommandBatcher(Ledger& ledger, size_t max_batch) : ledger_(ledger), max_batch_(max_batch) {}
-  Outcome Submit(const ParsedCommand& command);
-
- private:
-  struct Pending {
-    const ParsedCommand* command;
-    Outcome outcome;
-    bool done = false;
-  };
-  Ledger& ledger_;
-  size_t max_batch_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending*> queue_;
-  bool leader_ = false;
-};
-
 // The state the handlers share.
 class Api {
  public:
   Api(Ledger& l, const TokenSigner& s, const HttpOptions& o)
       : ledger(l), signer(s), options(o), limiter(o.rate_per_s, o.burst),
-        public_limiter(o.public_rate_per_s, o.public_burst), batcher(l, o.max_batch) {}
+        public_limiter(o.public_rate_per_s, o.public_burst) {}
 
   Ledger& ledger;
   const TokenSigner& signer;
@@ -64,7 +42,6 @@ class Api {
   Metrics metrics;
   RateLimiter limiter;         // per token
   RateLimiter public_limiter;  // per client address, routes without login
-  CommandBatcher batcher;
   std::atomic<size_t> open_streams{0};
   std::atomic<bool> stopping{false};
 

@@ -111,7 +111,8 @@ void HandleCommand(Api& api, Call& call, const CommandRoute& route) {
   if (!parsed.ok()) return refuse(400, "invalid_argument", parsed.status().message());
 
   const auto start = std::chrono::steady_clock::now();
-  Outcome out = api.batcher.Submit(parsed.value());
+  // Concurrent requests are group-committed by the ledger.
+  Outcome out = api.ledger.SubmitOne(parsed.value());
   api.metrics.append_latency().Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   const bool replayed = out.result.is_object() && out.result.value("replayed", false);

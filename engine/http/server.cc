@@ -70,46 +70,6 @@ bool RequireRole(Call& call, std::initializer_list<fb::Role> roles, const char* 
   return false;
 }
 
-// --- batching ---------------------------------------------------------------------
-
-Outcome CommandBatcher::Submit(const ParsedCommand& command) {
-  Pending mine{&command, {}, false};
-  std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&mine);
-  while (!mine.done) {
-    if (leader_) {
-      cv_.wait(lock);
-      continue;
-    }
-    leader_ = true;
-    std::vector<Pending*> batch;
-    while (!queue_.empty() && batch.size() < max_batch_) {
-      batch.push_back(queue_.front());
-      queue_.pop_front();
-    }
-    lock.unlock();
-    std::vector<ParsedCommand> commands;
-    commands.reserve(batch.size());
-    for (auto* p : batch) commands.push_back(*p->command);
-    std::vector<Outcome> outcomes;
-    try {
-      outcomes = ledger_.Submit(commands);
-    } catch (const std::exception& e) {
-      // No exception leaves this thread: the waiting requests get the error.
-      outcomes.assign(batch.size(), Outcome{Status::IoError(fmt::format("internal error: {}", e.what())), {}});
-      for (auto& o : outcomes) o.result = {{"error", o.status.message()}, {"code", CodeName(o.status.code())}};
-    }
-    lock.lock();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->outcome = std::move(outcomes[i]);
-      batch[i]->done = true;
-    }
-    leader_ = false;
-    cv_.notify_all();
-  }
-  return std::move(mine.outcome);
-}
-
 // --- shared state -------------------------------------------------------------------
 
 void Api::NotifyAppended() {

@@ -33,7 +33,6 @@ struct HttpOptions {
   double burst = 40;
   double public_rate_per_s = 100;       // per client address, on routes without login
   double public_burst = 200;
-  size_t max_batch = 256;               // commands decided and appended together
   std::string public_url;               // for tracking links; default http://host:port
   bool access_log = true;               // JSON lines on stderr
 };
