@@ -5,7 +5,11 @@ the modern 18-column layout, imported into a new ledger. Prints rows/s and
 the importer's peak RSS (ru_maxrss) as one JSON line.
 
 Usage: benchmarks/cfpb_import.py [--rows 1000000] [--ledger build/ledger]
-                                 [--data-dir ../shared/data/cfpb]"""
+                                 [--data-dir ../shared/data/cfpb] [--csv FILE]
+                                 [--out RESULTS.json]
+
+--csv FILE keeps the generated file there and reuses it when it exists (it
+must have been made with the same --rows)."""
 import argparse
 import csv
 import json
@@ -27,6 +31,8 @@ ap.add_argument("--rows", type=int, default=1_000_000)
 ap.add_argument("--ledger", default=os.path.join(here, "..", "build", "ledger"))
 ap.add_argument("--data-dir", default=os.path.join(here, "..", "..", "shared", "data", "cfpb"))
 ap.add_argument("--keep", action="store_true", help="keep the generated file and ledger")
+ap.add_argument("--csv", help="where the generated file is kept; reused when it exists")
+ap.add_argument("--out", help="also write the result JSON to this file")
 args = ap.parse_args()
 
 
@@ -50,14 +56,15 @@ for name in sorted(os.listdir(args.data_dir)):
             rows.append([d.get(c, "") for c in MODERN])
 
 work = tempfile.mkdtemp(prefix="cfpb-bench-")
-big = os.path.join(work, "big.csv")
-with open(big, "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f, lineterminator="\n")
-    w.writerow(MODERN)
-    for n in range(args.rows):
-        r = list(rows[n % len(rows)])
-        r[17] = str(90_000_000 + n)
-        w.writerow(r)
+big = args.csv or os.path.join(work, "big.csv")
+if not (args.csv and os.path.exists(big)):
+    with open(big, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(MODERN)
+        for n in range(args.rows):
+            r = list(rows[n % len(rows)])
+            r[17] = str(90_000_000 + n)
+            w.writerow(r)
 size = os.path.getsize(big)
 start = time.monotonic()
 p = subprocess.run([args.ledger, "--data", os.path.join(work, "ledger"), "import", "cfpb", big],
@@ -67,8 +74,12 @@ if p.returncode != 0:
     raise SystemExit(p.stderr[-2000:])
 summary = json.loads(p.stdout.strip().splitlines()[-1])
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"rows": summary["rows"], "imported": summary["imported"], "file_bytes": size,
-                  "seconds": round(secs, 1), "rows_per_s": round(summary["rows"] / secs),
-                  "peak_rss_mib": round(rss / 1024), "cpus": os.cpu_count()}))
+result = {"rows": summary["rows"], "imported": summary["imported"], "rejected": len(summary["rejected"]),
+          "file_bytes": size, "seconds": round(secs, 1), "rows_per_s": round(summary["rows"] / secs),
+          "peak_rss_mib": round(rss / 1024), "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)}
+print(json.dumps(result))
+if args.out:
+    with open(args.out, "w") as f:
+        f.write(json.dumps(result, indent=2) + "\n")
 if not args.keep:
     shutil.rmtree(work)

@@ -30,11 +30,19 @@ struct CsvRecord {
 class CsvReader {
  public:
   static constexpr size_t kMaxRecordBytes = 1 << 20;
-  explicit CsvReader(std::string_view text, size_t max_record_bytes = kMaxRecordBytes)
-      : text_(text), max_(max_record_bytes) {}
+  // `first_line`: the line `text` starts on (a slice of a larger file, from
+  // offset() and line() of a reader of the whole).
+  explicit CsvReader(std::string_view text, size_t max_record_bytes = kMaxRecordBytes,
+                     uint64_t first_line = 1)
+      : text_(text), max_(max_record_bytes), line_(first_line) {}
 
   // The next record, std::nullopt at the end, or an error (see above).
   Result<std::optional<CsvRecord>> Next();
+  // Where the next call to Next() starts reading: the byte offset in `text`
+  // and its line. The bytes from here to offset() after a successful Next()
+  // read alone (with this line as first_line) give the same record.
+  size_t offset() const { return pos_; }
+  uint64_t line() const { return line_; }
   // The line the record of the last error started on.
   uint64_t error_line() const { return error_line_; }
 

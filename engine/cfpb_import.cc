@@ -1,10 +1,19 @@
 #include "engine/cfpb_import.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -23,6 +32,18 @@ constexpr int kHeaderSearchRecords = 10;
 constexpr const char* kActor = "cfpb-import";
 
 using C = CfpbColumn;
+
+// Where a row is, found by the first pass: enough to sort the rows by date
+// and read each one again, alone, in the second (40 bytes a row; the rows
+// themselves are never all in memory at once).
+struct RowRef {
+  TimeMs received = 0;
+  uint64_t offset = 0;  // where the reader started the record in its file
+  uint64_t line = 0;    // the reader's line there
+  uint32_t length = 0;  // bytes to the record's end
+  uint32_t file = 0;
+  uint32_t rank = 0;  // among identical rows without a Complaint ID
+};
 
 struct PendingRow {
   CfpbRow row;
@@ -51,15 +72,6 @@ std::string ContentHash(const CfpbRow& row) {
   uint8_t h[8];
   crypto_generichash_final(&st, h, sizeof h);
   return HexOf(h, sizeof h);
-}
-
-Result<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(fmt::format("cannot open {}", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status::IoError(fmt::format("cannot read {}", path));
-  return ss.str();
 }
 
 std::string CommandBody(const PendingRow& p, const std::string& source_file) {
@@ -96,9 +108,164 @@ struct FileRead {
   uint64_t rows = 0;
   uint64_t header_line = 0;
 };
+// An input file, open for both passes.
+struct InputFile {
+  FileRead read;
+  int fd = -1;
+  uint64_t size = 0;
+  struct timespec mtime {};
+  InputFile() = default;
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  InputFile(InputFile&& o) noexcept : read(std::move(o.read)), fd(o.fd), size(o.size), mtime(o.mtime) { o.fd = -1; }
+  ~InputFile() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// A read-only mapping of a whole file, read front to back: pages already
+// read are given back (Release) so the resident set stays small however
+// large the file.
+class MappedFile {
+ public:
+  static Result<std::unique_ptr<MappedFile>> Map(int fd, uint64_t size, const std::string& name) {
+    std::unique_ptr<MappedFile> m(new MappedFile);
+    m->size_ = size;
+    if (size == 0) return m;
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) return Status::IoError(fmt::format("cannot map {}: {}", name, std::strerror(errno)));
+    ::madvise(p, size, MADV_SEQUENTIAL);
+    m->data_ = static_cast<const char*>(p);
+    return m;
+  }
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  }
+  std::string_view text() const { return {data_ ? data_ : "", size_}; }
+  // Drops the pages wholly before `offset` from the resident set (they stay
+  // in the page cache; reading them again faults them back in).
+  void Release(uint64_t offset) {
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t end = offset / page * page;
+    if (data_ && end > released_) {
+      ::madvise(const_cast<char*>(data_) + released_, end - released_, MADV_DONTNEED);
+      released_ = end;
+    }
+  }
+
+ private:
+  MappedFile() = default;
+  const char* data_ = nullptr;
+  uint64_t size_ = 0;
+  uint64_t released_ = 0;
+};
+
+// The rows of one received date (at most CfpbImportOptions::batch), read
+// again and made into commands by the reading thread.
+struct Batch {
+  TimeMs at = 0;
+  std::vector<ParsedCommand> commands;
+  std::vector<const RowRef*> refs;  // of each command
+  std::vector<std::pair<const RowRef*, std::string>> unreadable;  // row, reason
+  size_t rows = 0;
+};
+
+// A bounded queue of batches between the reading thread and the submitting
+// one.
+class BatchQueue {
+ public:
+  explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
+  // False when the consumer has stopped.
+  bool Push(Batch b) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return q_.size() < capacity_ || stopped_; });
+    if (stopped_) return false;
+    q_.push_back(std::move(b));
+    cv_.notify_all();
+    return true;
+  }
+  // std::nullopt once the producer is done and the queue is empty.
+  std::optional<Batch> Pop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !q_.empty() || done_; });
+    if (q_.empty()) return std::nullopt;
+    Batch b = std::move(q_.front());
+    q_.pop_front();
+    cv_.notify_all();
+    return b;
+  }
+  void Done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    cv_.notify_all();
+  }
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> q_;
+  size_t capacity_;
+  bool done_ = false;
+  bool stopped_ = false;
+};
+
+// The command ids of a row: its Complaint ID, or (none in the source) its
+// content and its rank among identical rows, so exact duplicates stay
+// separate complaints.
+void SetIds(PendingRow& p, uint32_t rank) {
+  const std::string& id = p.row[C::kComplaintId];
+  if (!id.empty()) {
+    p.command_id = "cfpb/" + id;
+    p.case_id = "cfpb-" + id;
+  } else {
+    const std::string h = ContentHash(p.row);
+    p.command_id = fmt::format("cfpb/row/{}/{}", h, rank);
+    p.case_id = fmt::format("cfpb-{}-{}", h, rank);
+  }
+}
+
+// Reads one indexed row again and makes its command.
+Result<ParsedCommand> CommandOf(const RowRef& ref, const InputFile& file,
+                                const std::vector<CfpbColumn>& columns, const CommandCodec& codec,
+                                std::string& buffer) {
+  buffer.resize(ref.length);
+  size_t got = 0;
+  while (got < ref.length) {
+    const ssize_t n = ::pread(file.fd, buffer.data() + got, ref.length - got, static_cast<off_t>(ref.offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return Status::IoError(fmt::format("cannot read the row again ({})",
+                                         n < 0 ? std::strerror(errno) : "the file is shorter than it was"));
+    }
+    got += static_cast<size_t>(n);
+  }
+  CsvReader reader(buffer, CsvReader::kMaxRecordBytes, ref.line);
+  auto rec = reader.Next();
+  if (!rec.ok()) return Status::IoError("the row changed since it was read: " + ReasonOf(rec.status()));
+  if (!rec.value()) return Status::IoError("the row changed since it was read: it is gone");
+  PendingRow p;
+  LEDGER_ASSIGN_OR_RETURN(p.row, CfpbRowFrom(*rec.value(), columns));
+  p.row.file = ref.file;
+  if (p.row.received != ref.received) return Status::IoError("the row changed since it was read: its date");
+  SetIds(p, ref.rank);
+  return codec.ParseBody(fb::Command::ImportCfpbComplaint, CommandBody(p, file.read.name), p.command_id,
+                         fb::Role::operator_, kActor);
+}
 
 }  // namespace
 
+// Two passes over the files, so memory stays flat however many rows:
+//  1. each file is read front to back: every record is checked as before
+//     (rejections come from here) and only its date and place are kept;
+//  2. the places are sorted by (date received, file, offset) and a reading
+//     thread reads the rows again in that order, makes their commands and
+//     hands them, a date (or `batch` rows) at a time, to this thread, which
+//     submits them: one durable append per batch.
 Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const CfpbImportOptions& options) {
   if (ledger.policy().name != "cfpb") {
     return Status::InvalidArgument(fmt::format(
@@ -109,130 +276,174 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
   auto reject = [&](const std::string& file, uint64_t line, const std::string& why) {
     rejected.push_back({{"file", file}, {"line", line}, {"reason", why}});
   };
-  std::vector<FileRead> files;
-  std::vector<PendingRow> pending;
+  std::vector<InputFile> files;
+  std::vector<std::vector<CfpbColumn>> layouts(options.files.size());
+  std::vector<RowRef> refs;
   std::unordered_map<std::string, uint32_t> identical;  // content hash -> rows seen (rows without an id)
   uint64_t rows = 0, possible_duplicates = 0, file_errors = 0;
   TimeMs latest = 0;
+  constexpr uint64_t kReleaseEvery = 64ull << 20;
   for (uint32_t fi = 0; fi < options.files.size(); ++fi) {
     const std::string& path = options.files[fi];
-    FileRead fr;
-    fr.name = fs::path(path).filename().string();
-    auto text = ReadWhole(path);
-    if (!text.ok()) {
-      reject(fr.name, 0, text.status().message());
+    files.emplace_back();
+    InputFile& in = files.back();
+    in.read.name = fs::path(path).filename().string();
+    in.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (in.fd < 0 || ::fstat(in.fd, &st) != 0) {
+      reject(in.read.name, 0, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
       ++file_errors;
-      files.push_back(fr);
       continue;
     }
-    CsvReader reader(*text);
+    if (!S_ISREG(st.st_mode)) {
+      reject(in.read.name, 0, fmt::format("{} is not a regular file (the import reads each file twice: once "
+                                          "to sort its rows by date, once to submit them)", path));
+      ++file_errors;
+      continue;
+    }
+    in.size = static_cast<uint64_t>(st.st_size);
+    in.mtime = st.st_mtim;
+    auto mapped = MappedFile::Map(in.fd, in.size, path);
+    if (!mapped.ok()) {
+      reject(in.read.name, 0, mapped.status().message());
+      ++file_errors;
+      continue;
+    }
+    std::unique_ptr<MappedFile> map = std::move(mapped).value();
+    CsvReader reader(map->text());
     std::optional<std::vector<CfpbColumn>> columns;
     for (int i = 0; i < kHeaderSearchRecords && !columns; ++i) {
       auto rec = reader.Next();
       if (!rec.ok()) continue;
       if (!rec.value()) break;
       columns = RecogniseCfpbHeader(rec.value()->fields);
-      if (columns) fr.header_line = rec.value()->line;
+      if (columns) in.read.header_line = rec.value()->line;
     }
     if (!columns) {
-      reject(fr.name, 0, fmt::format("no CFPB header in its first {} records (a header names columns such as "
-                                     "'Date received', 'Company', 'Complaint ID'); nothing of the file was read",
-                                     kHeaderSearchRecords));
+      reject(in.read.name, 0, fmt::format("no CFPB header in its first {} records (a header names columns such as "
+                                          "'Date received', 'Company', 'Complaint ID'); nothing of the file was read",
+                                          kHeaderSearchRecords));
       ++file_errors;
-      files.push_back(fr);
       continue;
     }
+    layouts[fi] = *columns;
+    uint64_t next_release = kReleaseEvery;
     while (true) {
+      const uint64_t offset = reader.offset();
+      const uint64_t line = reader.line();
+      if (offset >= next_release) {
+        map->Release(offset);
+        next_release = offset + kReleaseEvery;
+      }
       auto rec = reader.Next();
       if (!rec.ok()) {
         ++rows;
-        ++fr.rows;
-        reject(fr.name, reader.error_line(), ReasonOf(rec.status()));
+        ++in.read.rows;
+        reject(in.read.name, reader.error_line(), ReasonOf(rec.status()));
         continue;
       }
       if (!rec.value()) break;
       ++rows;
-      ++fr.rows;
+      ++in.read.rows;
       auto row = CfpbRowFrom(*rec.value(), *columns);
       if (!row.ok()) {
-        reject(fr.name, rec.value()->line, row.status().message());
+        reject(in.read.name, rec.value()->line, row.status().message());
         continue;
       }
-      PendingRow p;
-      p.row = std::move(row).value();
-      p.row.file = fi;
-      latest = std::max({latest, p.row.received, p.row.sent});
-      const std::string& id = p.row[C::kComplaintId];
-      if (!id.empty()) {
-        p.command_id = "cfpb/" + id;
-        p.case_id = "cfpb-" + id;
-      } else {
-        // No id in the source: the row's content and its rank among
-        // identical rows, so exact duplicates stay separate complaints.
-        const std::string h = ContentHash(p.row);
-        const uint32_t n = identical[h]++;
-        if (n > 0) ++possible_duplicates;
-        p.command_id = fmt::format("cfpb/row/{}/{}", h, n);
-        p.case_id = fmt::format("cfpb-{}-{}", h, n);
+      const CfpbRow& r = row.value();
+      latest = std::max({latest, r.received, r.sent});
+      RowRef ref;
+      ref.received = r.received;
+      ref.offset = offset;
+      ref.line = line;
+      ref.length = static_cast<uint32_t>(reader.offset() - offset);
+      ref.file = fi;
+      if (r[C::kComplaintId].empty()) {
+        ref.rank = identical[ContentHash(r)]++;
+        if (ref.rank > 0) ++possible_duplicates;
       }
-      pending.push_back(std::move(p));
+      refs.push_back(ref);
     }
-    files.push_back(fr);
+  }
+  identical = {};
+
+  // (received, file, offset) is unique: a total order.
+  std::sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) {
+    return std::tie(a.received, a.file, a.offset) < std::tie(b.received, b.file, b.offset);
+  });
+  for (InputFile& in : files) {
+    struct stat st {};
+    if (in.fd >= 0 && in.size > 0 && (::fstat(in.fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != in.size ||
+                                      st.st_mtim.tv_sec != in.mtime.tv_sec || st.st_mtim.tv_nsec != in.mtime.tv_nsec)) {
+      return Status::IoError(fmt::format("import cfpb: {} changed while it was being read; nothing was written",
+                                         in.read.name));
+    }
   }
 
-  // Rows imported before are counted and dropped (in place: the rows are
-  // most of the importer's memory).
-  uint64_t already = 0, imported = 0;
-  Status lookup;
-  std::erase_if(pending, [&](const PendingRow& p) {
-    if (!lookup.ok()) return false;
-    auto known = ledger.KnowsCommand(p.command_id);
-    if (!known.ok()) lookup = known.status();
-    if (known.ok() && known.value()) ++already;
-    return known.ok() && known.value();
-  });
-  LEDGER_RETURN_IF_ERROR(lookup);
-  std::vector<PendingRow>& todo = pending;
-  // (received, file, line) is unique: a total order, so std::sort needs no
-  // stable buffer.
-  std::sort(todo.begin(), todo.end(), [](const PendingRow& a, const PendingRow& b) {
-    return std::tie(a.row.received, a.row.file, a.row.line) < std::tie(b.row.received, b.row.file, b.row.line);
-  });
-  LEDGER_ASSIGN_OR_RETURN(TimeMs ledger_time, ledger.LedgerTime());
+  // The reading thread: rows again, in date order, as commands.
   const CommandCodec& codec = ledger.codec();
-  const uint64_t total = todo.size();
-  uint64_t done = 0;
-  for (size_t i = 0; i < todo.size();) {
-    const TimeMs at = todo[i].row.received;
-    size_t j = i;
-    std::vector<ParsedCommand> batch;
-    std::vector<size_t> index;
-    while (j < todo.size() && todo[j].row.received == at && batch.size() < options.batch) {
-      const PendingRow& p = todo[j];
-      const std::string& file = files[p.row.file].name;
-      if (at < ledger_time) {
-        reject(file, p.row.line, fmt::format(
-            "received {} is before the ledger's latest event ({}): the ledger does not write into its "
-            "past; import the files of a period together, oldest period first", FormatDate(at), FormatTime(ledger_time)));
-      } else {
-        auto cmd = codec.ParseBody(fb::Command::ImportCfpbComplaint, CommandBody(p, file), p.command_id,
-                                   fb::Role::operator_, kActor);
+  const size_t batch_rows = std::max<size_t>(1, options.batch);
+  BatchQueue queue(4);
+  std::thread reader_thread([&] {
+    std::string buffer;
+    for (size_t i = 0; i < refs.size();) {
+      Batch b;
+      b.at = refs[i].received;
+      size_t j = i;
+      for (; j < refs.size() && refs[j].received == b.at && j - i < batch_rows; ++j) {
+        const RowRef& ref = refs[j];
+        auto cmd = CommandOf(ref, files[ref.file], layouts[ref.file], codec, buffer);
         if (cmd.ok()) {
-          batch.push_back(std::move(cmd).value());
-          index.push_back(j);
+          b.commands.push_back(std::move(cmd).value());
+          b.refs.push_back(&ref);
         } else {
-          reject(file, p.row.line, cmd.status().message());
+          b.unreadable.emplace_back(&ref, cmd.status().message());
         }
       }
-      ++j;
+      b.rows = j - i;
+      i = j;
+      if (!queue.Push(std::move(b))) break;
     }
-    if (!batch.empty()) {
-      clock.Set(at);
-      auto outcomes = ledger.Submit(batch);
+    queue.Done();
+  });
+  struct Joiner {
+    BatchQueue& q;
+    std::thread& t;
+    ~Joiner() {
+      q.Stop();
+      t.join();
+    }
+  } joiner{queue, reader_thread};
+
+  uint64_t already = 0, imported = 0;
+  LEDGER_ASSIGN_OR_RETURN(TimeMs ledger_time, ledger.LedgerTime());
+  const uint64_t total = refs.size();
+  uint64_t done = 0;
+  while (auto batch = queue.Pop()) {
+    for (const auto& [ref, why] : batch->unreadable) reject(files[ref->file].read.name, ref->line, why);
+    if (!batch->commands.empty() && batch->at < ledger_time) {
+      // Into the ledger's past: only rows imported before are acceptable
+      // (counted, not written again).
+      for (size_t k = 0; k < batch->commands.size(); ++k) {
+        const auto* env = batch->commands[k].envelope();
+        LEDGER_ASSIGN_OR_RETURN(bool known, ledger.KnowsCommand(env->id()->str()));
+        if (known) {
+          ++already;
+          continue;
+        }
+        const auto* x = env->command_as_ImportCfpbComplaint();
+        reject(files[batch->refs[k]->file].read.name, x->source_line(), fmt::format(
+            "received {} is before the ledger's latest event ({}): the ledger does not write into its "
+            "past; import the files of a period together, oldest period first", FormatDate(batch->at),
+            FormatTime(ledger_time)));
+      }
+    } else if (!batch->commands.empty()) {
+      clock.Set(batch->at);
+      auto outcomes = ledger.Submit(batch->commands);
       for (size_t k = 0; k < outcomes.size(); ++k) {
-        const PendingRow& p = todo[index[k]];
         if (!outcomes[k].status.ok()) {
-          reject(files[p.row.file].name, p.row.line, outcomes[k].status.message());
+          const auto* x = batch->commands[k].envelope()->command_as_ImportCfpbComplaint();
+          reject(files[batch->refs[k]->file].read.name, x->source_line(), outcomes[k].status.message());
         } else if (outcomes[k].result.value("replayed", false)) {
           ++already;
         } else {
@@ -241,14 +452,13 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
       }
       LEDGER_ASSIGN_OR_RETURN(ledger_time, ledger.LedgerTime());
     }
-    done += j - i;
+    done += batch->rows;
     if (options.progress) options.progress(done, total);
-    i = j;
   }
 
+  LEDGER_ASSIGN_OR_RETURN(ledger_time, ledger.LedgerTime());
   nlohmann::json summary;
   const TimeMs as_of = options.as_of ? *options.as_of : (latest > 0 ? latest + kDayMs : 0);
-  LEDGER_ASSIGN_OR_RETURN(ledger_time, ledger.LedgerTime());
   if (as_of > 0 && as_of >= ledger_time) {
     clock.Set(as_of);
     LEDGER_ASSIGN_OR_RETURN(size_t fired, ledger.Tick(as_of));
@@ -260,7 +470,9 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
                                         FormatDate(as_of), FormatTime(ledger_time));
   }
   nlohmann::json fl = nlohmann::json::array();
-  for (const auto& f : files) fl.push_back({{"file", f.name}, {"rows", f.rows}, {"header_line", f.header_line}});
+  for (const auto& f : files) {
+    fl.push_back({{"file", f.read.name}, {"rows", f.read.rows}, {"header_line", f.read.header_line}});
+  }
   summary["files"] = fl;
   summary["file_errors"] = file_errors;
   summary["rows"] = rows;

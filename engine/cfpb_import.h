@@ -29,7 +29,9 @@ struct CfpbImportOptions {
 
 // Reads every file (layout recognised by its header), sorts the rows by date
 // received, and submits one ImportCfpbComplaint per row with `clock` set to
-// its date; then ticks the ledger to as_of. A row that cannot be read, or is
+// its date; then ticks the ledger to as_of. Each file is read twice (first
+// for the rows' dates and places only, then row by row in date order), so it
+// must be a regular file that does not change during the import. A row that cannot be read, or is
 // older than the ledger's latest event, is rejected (file, line, reason) and
 // nothing of it is written. Rows already imported (same command id) are
 // counted, not written again. Returns the summary:

@@ -46,6 +46,39 @@ TEST_CASE("Malformed records are errors naming the line; the reader goes on at t
   CHECK(rows == std::vector<std::vector<std::string>>{{"ok", "1"}, {"ok", "4"}});
 }
 
+TEST_CASE("A record read again alone from its offset and line is the same record", "[cfpb]") {
+  // What the importer's second pass relies on: offset() and line() before a
+  // record, offset() after it, and nothing else.
+  const std::string text = "h1,h2\r\n\n\n\"multi\nline\",\"q \"\"x\"\"\"\r\nplain,last";
+  CsvReader whole(text);
+  std::vector<CsvRecord> first;
+  std::vector<std::pair<size_t, uint64_t>> starts;
+  std::vector<size_t> ends;
+  while (true) {
+    const size_t at = whole.offset();
+    const uint64_t line = whole.line();
+    auto rec = whole.Next();
+    REQUIRE(rec.ok());
+    if (!rec.value()) break;
+    first.push_back(*rec.value());
+    starts.emplace_back(at, line);
+    ends.push_back(whole.offset());
+  }
+  REQUIRE(first.size() == 3);
+  CHECK(first[1].line == 4);
+  CHECK(first[2].line == 6);
+  for (size_t i = 0; i < first.size(); ++i) {
+    const std::string slice = text.substr(starts[i].first, ends[i] - starts[i].first);
+    CsvReader alone(slice, CsvReader::kMaxRecordBytes, starts[i].second);
+    auto rec = alone.Next();
+    REQUIRE(rec.ok());
+    REQUIRE(rec.value());
+    CHECK(rec.value()->fields == first[i].fields);
+    CHECK(rec.value()->line == first[i].line);
+    CHECK_FALSE(alone.Next().value());
+  }
+}
+
 TEST_CASE("Headers of every layout are recognised; anything else is not a header", "[cfpb]") {
   auto snake = RecogniseCfpbHeader({"date_received", "product", "zipcode", "company", "consumer_disputed?", "complaint_id"});
   REQUIRE(snake);
