@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <filesystem>
 #include <fstream>
@@ -135,6 +136,12 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
       // log mean records they applied are gone from it (a truncated or
       // corrupted log), and appending there would write over their offsets.
       LEDGER_ASSIGN_OR_RETURN(Offset end, log.EndOffset(p));
+      // A Kafka broker that has just restarted may report a high watermark
+      // below the records it holds for a moment; ask again before refusing.
+      for (int attempt = 0; next > end && attempt < 50; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        LEDGER_ASSIGN_OR_RETURN(end, log.EndOffset(p));
+      }
       if (next > end) {
         return Status::Corruption(fmt::format(
             "{} partition {} ends at offset {} but the views applied records up to offset {}: "
