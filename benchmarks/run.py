@@ -209,12 +209,17 @@ def only_ingest(args):
         f.write("\n")
     print(f"\nResults of `{result['command']}`, commit {result['machine']['commit'][:10]}; "
           f"written to {os.path.relpath(path, ROOT)}\n")
+    print_table(rows)
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def print_table(rows):
+    """The results as a markdown table."""
     print("| benchmark | figure | peak RSS | against |")
     print("|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    if not args.work:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def fmt(x, digits=0):
@@ -323,10 +328,7 @@ def main():
     print(f"\nResults of `{result['command']}` on {r['machine']['cpus']} × {r['machine']['cpu']}, "
           f"commit {r['machine']['commit'][:10]}{' (dirty)' if r['machine']['dirty'] else ''}, "
           f"{r['total_seconds']:.0f} s in all; written to {os.path.relpath(path, ROOT)}\n")
-    print("| benchmark | figure | peak RSS | against |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(rows)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 
