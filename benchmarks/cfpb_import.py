@@ -74,9 +74,28 @@ if p.returncode != 0:
     raise SystemExit(p.stderr[-2000:])
 summary = json.loads(p.stdout.strip().splitlines()[-1])
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+load = round(os.getloadavg()[0], 1)
+# What bounds it: the same events replayed into fresh views by `ledger
+# rebuild` (the projections alone, no decisions, no CSV), in the same run.
+start = time.monotonic()
+r = subprocess.run([args.ledger, "--data", os.path.join(work, "ledger"), "--json", "rebuild"],
+                   capture_output=True, text=True)
+if r.returncode != 0:
+    raise SystemExit(r.stderr[-2000:])
+rebuilt = json.loads(r.stdout.strip().splitlines()[-1])
+events = rebuilt["events"]
+rebuild_secs = time.monotonic() - start
+commit = subprocess.run(["git", "-C", here, "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True).stdout.strip()
 result = {"rows": summary["rows"], "imported": summary["imported"], "rejected": len(summary["rejected"]),
           "file_bytes": size, "seconds": round(secs, 1), "rows_per_s": round(summary["rows"] / secs),
-          "peak_rss_mib": round(rss / 1024), "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)}
+          "peak_rss_mib": round(rss / 1024), "events": events,
+          "events_per_row": round(events / max(1, summary["imported"]), 2),
+          "import_events_per_s": round(events / secs),
+          "rebuild_seconds": round(rebuild_secs, 1),
+          "rebuild_replay_events_per_s": round(rebuilt["replay_events_per_s"]),
+          "rows_per_s_at_replay_rate": round(rebuilt["replay_events_per_s"] * summary["imported"] / max(1, events)),
+          "cpus": os.cpu_count(), "load_avg_1m": load, "commit": commit,
+          "command": "python3 benchmarks/cfpb_import.py " + " ".join(os.sys.argv[1:])}
 print(json.dumps(result))
 if args.out:
     with open(args.out, "w") as f:

@@ -230,7 +230,11 @@ int RunCopyLog(const Globals& g, const std::string& to, size_t batch) {
   }
   progress.Finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  PrintObject({{"records", copied}, {"seconds", seconds}, {"to", target.value()->Describe()}}, Format(g));
+  nlohmann::json out;
+  out["records"] = copied;
+  out["seconds"] = seconds;
+  out["to"] = target.value()->Describe();
+  PrintObject(out, Format(g));
   return 0;
 }
 

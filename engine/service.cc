@@ -135,13 +135,7 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
       // The views only ever apply records the log holds: views ahead of the
       // log mean records they applied are gone from it (a truncated or
       // corrupted log), and appending there would write over their offsets.
-      LEDGER_ASSIGN_OR_RETURN(Offset end, log.EndOffset(p));
-      // A Kafka broker that has just restarted may report a high watermark
-      // below the records it holds for a moment; ask again before refusing.
-      for (int attempt = 0; next > end && attempt < 50; ++attempt) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        LEDGER_ASSIGN_OR_RETURN(end, log.EndOffset(p));
-      }
+      LEDGER_ASSIGN_OR_RETURN(Offset end, log.EndOffsetAtLeast(p, next));
       if (next > end) {
         return Status::Corruption(fmt::format(
             "{} partition {} ends at offset {} but the views applied records up to offset {}: "

@@ -60,6 +60,16 @@ class EventLog {
   // The offset the next record of `partition` will get.
   virtual Result<Offset> EndOffset(PartitionId partition) = 0;
 
+  // EndOffset, for a caller that knows the log held records up to `expected`
+  // (the offset after them) and checks that it still does. A log whose end
+  // can lag behind what it holds for a moment (a Kafka broker that has just
+  // restarted) waits, bounded, for it to reach `expected`; the result may
+  // still be lower, which the caller reports.
+  virtual Result<Offset> EndOffsetAtLeast(PartitionId partition, Offset expected) {
+    (void)expected;
+    return EndOffset(partition);
+  }
+
   // "embedded:DIR" or "kafka://HOST:PORT/TOPIC", for messages.
   virtual std::string Describe() const = 0;
 };

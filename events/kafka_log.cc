@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
@@ -478,6 +479,15 @@ Result<Offset> KafkaLog::EndOffset(PartitionId partition) {
   int64_t low = 0, high = 0;
   LEDGER_RETURN_IF_ERROR(Watermarks(partition, After(options_.read_timeout_ms), &low, &high));
   return static_cast<Offset>(std::max<int64_t>(high, 0));
+}
+
+Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected) {
+  LEDGER_ASSIGN_OR_RETURN(Offset end, EndOffset(partition));
+  for (int attempt = 0; end < expected && attempt < 50; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    LEDGER_ASSIGN_OR_RETURN(end, EndOffset(partition));
+  }
+  return end;
 }
 
 // The head of each partition's chain: the hash of its last committed record.

@@ -107,6 +107,9 @@ class KafkaLog final : public EventLog {
   // The last stable offset of `partition` (read_committed view): greater than
   // every committed record's offset. Not a record count (see above).
   Result<Offset> EndOffset(PartitionId partition) override;
+  // A broker that has just restarted may report a high watermark below the
+  // records it holds for a few seconds: asks again, for up to 10 s.
+  Result<Offset> EndOffsetAtLeast(PartitionId partition, Offset expected) override;
   // "kafka://HOST:PORT/TOPIC" (HOST:PORT is the bootstrap list as given).
   std::string Describe() const override;
 

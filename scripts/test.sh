@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing and runs every test: the normal build, then the
 # whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer,
-# then the fuzz targets for FUZZ_SECONDS (default 30) each from their corpora.
+# the tests of the threaded parts under ThreadSanitizer, then the fuzz
+# targets for FUZZ_SECONDS (default 30) each from their corpora.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -23,8 +24,8 @@ scripts/build.sh build-asan -DLEDGER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j2 -LE large
 
-# ThreadSanitizer over the threaded parts (ctest -L concurrent) runs on demand
-# with scripts/tsan.sh until its first full run is recorded in RELIABILITY.md.
+echo "== build and test (ThreadSanitizer, clang): the threaded parts (ctest -L concurrent)"
+scripts/tsan.sh
 
 echo "== fuzzing (libFuzzer, clang, ASan + UBSan): ${FUZZ_SECONDS:-30}s per target"
 FUZZ_TARGETS=${FUZZ_TARGETS:-command event policy cfpb_csv} scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
