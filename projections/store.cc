@@ -105,6 +105,9 @@ Status ViewStore::Write(rocksdb::WriteBatch& batch) {
   // cut is consistent and simply catches up from the (synced) log.
   rocksdb::WriteOptions wo;
   wo.sync = false;
+#if LEDGER_UNDER_TSAN
+  std::lock_guard<std::mutex> turn(tsan_write_mu_);
+#endif
   auto s = db_->Write(wo, &batch);
   if (!s.ok()) return Status::IoError(fmt::format("views {}: write failed: {}", dir_, s.ToString()));
   return Status::Ok();

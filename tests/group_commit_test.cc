@@ -315,11 +315,15 @@ TEST_CASE("A failed append fails every command of its group and leaves nothing b
     const std::string ref = fmt::format("fail-{}-{}", c, n);
     return o.Parse(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(c % kMerchants, ref), "id-" + ref);
   };
+  // Parsed here: Catch's assertions (inside Parse) are not thread-safe.
+  std::vector<std::vector<ParsedCommand>> calls;
+  for (int c = 0; c < kCallers; ++c) {
+    // A two-command call with an in-call retry, so a group holds replays too.
+    calls.push_back({file(c, 0), file(c, 0)});
+  }
   for (int c = 0; c < kCallers; ++c) {
     callers.emplace_back([&, c] {
-      // A two-command call with an in-call retry, so a group holds replays too.
-      std::vector<ParsedCommand> two{file(c, 0), file(c, 0)};
-      auto out = o.ledger->Submit(two);
+      auto out = o.ledger->Submit(calls[c]);
       outcomes[2 * c] = out[0];
       outcomes[2 * c + 1] = out[1];
     });
