@@ -28,4 +28,4 @@ echo "== build and test (ThreadSanitizer, clang): the threaded parts (ctest -L c
 scripts/tsan.sh
 
 echo "== fuzzing (libFuzzer, clang, ASan + UBSan): ${FUZZ_SECONDS:-30}s per target"
-FUZZ_TARGETS=${FUZZ_TARGETS:-command event policy cfpb_csv} scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+FUZZ_TARGETS=${FUZZ_TARGETS:-command event policy cfpb_csv http} scripts/fuzz.sh "${FUZZ_SECONDS:-30}"

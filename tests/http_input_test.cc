@@ -145,6 +145,11 @@ TEST_CASE("Query routes name their bad parameters", "[http][input]") {
       {"/merchants/m1?lang=de", 400, "lang"},
       {"/v1/track/NOPE", 404, "NOPE"},
       {"/v1/complaints/C-missing", 404, "C-missing"},
+      // Percent-encoded bytes that are not UTF-8, in the path and in the query.
+      {"/v1/complaints/C-1%A3/history", 400, "path parameter 1"},
+      {"/v1/merchants/m1%FF", 400, "path parameter 1"},
+      {"/v1/rankings?by=delayed%FF", 400, "query parameter"},
+      {"/v1/complaints/C-1%01", 400, "control characters"},
   };
   for (const auto& c : cases) {
     auto r = h.Get(c.path, op);

@@ -75,6 +75,11 @@ std::vector<Route> QueryRoutes();
 std::vector<Route> PublicRoutes();
 std::vector<Route> StreamRoutes();
 
+// Runs the route's handler for a request the route matched: refuses (400)
+// path or query parameters that are not UTF-8 text, and answers 500 for an
+// exception (a handler refuses bad input itself; an exception is a bug).
+void Dispatch(Api& api, const Route& route, Call& call);
+
 // Responses.
 void SendJson(Call& call, int status, const nlohmann::json& body);
 void SendError(Call& call, int status, const std::string& code, const std::string& message);

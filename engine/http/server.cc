@@ -41,6 +41,45 @@ void SendError(Call& call, int status, const std::string& code, const std::strin
   SendJson(call, status, {{"error", message}, {"code", code}});
 }
 
+namespace {
+// Text that JSON can carry: valid UTF-8 (as nlohmann's serializer checks it)
+// without control characters.
+bool JsonText(const std::string& s) {
+  for (char ch : s) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return false;
+  }
+  try {
+    (void)nlohmann::json(s).dump();
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
+void Dispatch(Api& api, const Route& route, Call& call) {
+  // Path and query parameters end up in commands, answers and error messages,
+  // all JSON: refuse here what JSON cannot carry, naming the parameter.
+  for (size_t i = 1; i < call.req.matches.size(); ++i) {
+    if (!JsonText(call.req.matches[static_cast<int>(i)].str())) {
+      return SendError(call, 400, "invalid_argument",
+                       fmt::format("path parameter {} of {} is not UTF-8 text without control characters", i,
+                                   route.spec.path));
+    }
+  }
+  for (const auto& [key, value] : call.req.params) {
+    if (!JsonText(key) || !JsonText(value)) {
+      return SendError(call, 400, "invalid_argument",
+                       "a query parameter is not UTF-8 text without control characters");
+    }
+  }
+  try {
+    route.handler(api, call);
+  } catch (const std::exception& e) {
+    SendError(call, 500, "internal", fmt::format("internal error: {}", e.what()));
+  }
+}
+
 void SendStatus(Call& call, const Status& status) {
   SendError(call, HttpStatusOf(status.code()), CodeName(status.code()), status.message());
 }
@@ -187,11 +226,7 @@ void HttpServer::Impl::Handle(const http::Route& route, const httplib::Request& 
                      fmt::format("too many requests from {}: {:g} a second, bursts of {:g}; retry in {} ms",
                                  limit_key, limiter.rate(), limiter.burst(), wait_ms));
   }
-  try {
-    route.handler(api, call);
-  } catch (const std::exception& e) {
-    SendError(call, 500, "internal", fmt::format("internal error: {}", e.what()));
-  }
+  http::Dispatch(api, route, call);
 }
 
 httplib::Server::HandlerResponse HttpServer::Impl::OnError(const httplib::Request& req, httplib::Response& res) {
