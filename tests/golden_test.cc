@@ -110,3 +110,19 @@ TEST_CASE("Golden events of every version decode with the current schema", "[gol
 TEST_CASE("One scenario produces every event type", "[golden][schema]") {
   CHECK(OneOfEach().size() == static_cast<size_t>(fb::Payload::MAX));
 }
+
+TEST_CASE("A record that names a payload type but holds no payload is refused and the type named",
+          "[golden][schema]") {
+  flatbuffers::FlatBufferBuilder fbb;
+  const std::vector<uint8_t> zeros(32, 0);
+  auto prev = fbb.CreateVector(zeros);
+  fb::EventBuilder b(fbb);
+  b.add_prev_hash(prev);
+  b.add_payload_type(fb::Payload::MerchantResponded);  // and no payload table
+  fb::FinishEventBuffer(fbb, b.Finish());
+  const std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+  auto e = DecodeEvent(bytes, 3, 17);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.status().code() == Code::kCorruption);
+  CHECK(e.status().message() == "partition 3 offset 17: event record names a MerchantResponded payload but holds none");
+}
