@@ -113,13 +113,12 @@ Result<ParsedCommand> CommandCodec::ParseBody(fb::Command type, std::string_view
   return Status::InvalidArgument(m);
 }
 
-std::string CommandCodec::ToJson(const fb::CommandEnvelope& cmd) const {
+std::string CommandCodec::ToJson(const ParsedCommand& cmd) const {
+  // Straight from the parsed buffer: a copy through the object API would drop
+  // empty strings, which the digest counts.
   std::lock_guard<std::mutex> lock(mu_);
-  flatbuffers::FlatBufferBuilder fbb;
-  auto t = std::unique_ptr<fb::CommandEnvelopeT>(cmd.UnPack());
-  fbb.Finish(fb::CommandEnvelope::Pack(fbb, t.get()));
   std::string out;
-  flatbuffers::GenerateText(*parser_, fbb.GetBufferPointer(), &out);
+  flatbuffers::GenerateText(*parser_, cmd.bytes.data(), &out);
   return out;
 }
 

@@ -40,8 +40,9 @@ class CommandCodec {
   Result<ParsedCommand> ParseBody(fb::Command type, std::string_view body_json,
                                   const std::string& id, fb::Role role,
                                   const std::string& actor_id) const;
-  // A command rendered back as one line of JSON.
-  std::string ToJson(const fb::CommandEnvelope& cmd) const;
+  // A parsed command rendered back as JSON, every field it holds included
+  // (an empty string too: parsing the text again gives the same digest).
+  std::string ToJson(const ParsedCommand& cmd) const;
 
  private:
   mutable std::mutex mu_;

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parsed.status().message().empty()) std::abort();  // every refusal says why
     return 0;
   }
-  const std::string again = codec.ToJson(*parsed.value().envelope());
+  const std::string again = codec.ToJson(parsed.value());
   auto reparsed = codec.ParseEnvelope(again);
   if (!reparsed.ok() || reparsed.value().digest != parsed.value().digest) {
     std::fprintf(stderr, "round trip changed the command: %s\n", again.c_str());
