@@ -1,4 +1,5 @@
 #include "engine/cfpb_csv.h"
+#include "engine/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -144,19 +145,7 @@ std::optional<CfpbColumn> ColumnNamed(std::string_view raw) {
 }
 
 // UTF-8 without NUL (the text a FlatBuffers string and JSON may hold).
-bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
-    const size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
-    if (n == 9 || (n > 0 && i + n >= s.size())) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
+bool ValidUtf8(std::string_view s) { return s.find('\0') == std::string_view::npos && IsUtf8(s); }
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

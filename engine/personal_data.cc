@@ -1,4 +1,5 @@
 #include "engine/personal_data.h"
+#include "engine/text.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,17 +22,6 @@ namespace {
 
 constexpr const char* kNameField = "consumer_name";
 constexpr const char* kPhoneField = "consumer_phone";
-
-// Length of the UTF-8 sequence starting at s[i], or 0 when it is not valid.
-size_t Utf8Length(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
 
 Status Errno(const std::string& what, const std::string& path) {
   return Status::IoError(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
@@ -68,7 +58,7 @@ Status ValidatePersonalData(std::string_view name, std::string_view phone) {
                                                name.size(), kMaxConsumerNameBytes));
   }
   for (size_t i = 0; i < name.size();) {
-    const size_t n = Utf8Length(name, i);
+    const size_t n = Utf8SequenceLength(name, i);
     if (n == 0) return Status::InvalidArgument(fmt::format("FileComplaint: consumer_name is not UTF-8 (byte {})", i));
     if (n == 1 && (static_cast<unsigned char>(name[i]) < 0x20 || name[i] == 0x7F)) {
       return Status::InvalidArgument(fmt::format("FileComplaint: consumer_name has a control character (byte {})", i));

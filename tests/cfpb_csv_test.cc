@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/cfpb_csv.h"
+#include "engine/text.h"
 
 namespace ledger {
 namespace {
@@ -90,6 +91,31 @@ TEST_CASE("Headers of every layout are recognised; anything else is not a header
   CHECK_FALSE(RecogniseCfpbHeader({"Date received", "Company", "Colour"}));
   CHECK_FALSE(RecogniseCfpbHeader({"Date received", "Product"}));
   CHECK_FALSE(RecogniseCfpbHeader({"Date received", "Company", "Company"}));
+}
+
+TEST_CASE("UTF-8 is checked as JSON needs it: no overlong forms, surrogates or code points past U+10FFFF", "[cfpb]") {
+  CHECK(IsUtf8("plain ASCII\n\ttabs"));
+  CHECK(IsUtf8("\xD8\xB4\xDA\xA9\xD8\xA7\xDB\x8C\xD8\xAA"));  // شکایت
+  CHECK(IsUtf8("\xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF"));  // €, an emoji, U+10FFFF
+  CHECK_FALSE(IsUtf8("\xC0\x80"));          // overlong NUL
+  CHECK_FALSE(IsUtf8("\xE0\x80\xAF"));      // overlong '/'
+  CHECK_FALSE(IsUtf8("\xF0\x80\x80\xAF"));  // overlong '/'
+  CHECK_FALSE(IsUtf8("\xED\xA0\x80"));      // a surrogate
+  CHECK_FALSE(IsUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+  CHECK_FALSE(IsUtf8("\xE2\x82"));          // cut off
+  CHECK_FALSE(IsUtf8("\xA3"));              // a stray continuation byte
+  CHECK(Utf8SequenceLength("a\xD8\xB4", 1) == 2);
+}
+
+TEST_CASE("A row whose text JSON cannot carry is refused naming the field", "[cfpb]") {
+  auto cols = RecogniseCfpbHeader({"Date received", "Company", "Consumer complaint narrative", "Complaint ID"});
+  REQUIRE(cols);
+  CsvRecord rec;
+  rec.line = 2;
+  rec.fields = {"2020-01-02", "Acme Bank", "bad \xC0\x80 text", "123"};
+  auto row = CfpbRowFrom(rec, *cols);
+  REQUIRE_FALSE(row.ok());
+  CHECK(row.status().message() == "field 'Consumer complaint narrative' is not valid UTF-8 text");
 }
 
 TEST_CASE("Dates are M/D/YYYY or ISO and must exist", "[cfpb]") {

@@ -148,6 +148,7 @@ TEST_CASE("Query routes name their bad parameters", "[http][input]") {
       // Percent-encoded bytes that are not UTF-8, in the path and in the query.
       {"/v1/complaints/C-1%A3/history", 400, "path parameter 1"},
       {"/v1/merchants/m1%FF", 400, "path parameter 1"},
+      {"/v1/merchants/m%C0%80", 400, "path parameter 1"},  // an overlong form
       {"/v1/rankings?by=delayed%FF", 400, "query parameter"},
       {"/v1/complaints/C-1%01", 400, "control characters"},
   };

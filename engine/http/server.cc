@@ -9,6 +9,7 @@
 
 #include "engine/decide.h"
 #include "engine/http/api.h"
+#include "engine/text.h"
 
 namespace ledger {
 
@@ -42,18 +43,12 @@ void SendError(Call& call, int status, const std::string& code, const std::strin
 }
 
 namespace {
-// Text that JSON can carry: valid UTF-8 (as nlohmann's serializer checks it)
-// without control characters.
+// Text that JSON can carry, without control characters.
 bool JsonText(const std::string& s) {
   for (char ch : s) {
     if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return false;
   }
-  try {
-    (void)nlohmann::json(s).dump();
-  } catch (const nlohmann::json::type_error&) {
-    return false;
-  }
-  return true;
+  return IsUtf8(s);
 }
 }  // namespace
 
