@@ -18,6 +18,7 @@ import re
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -95,7 +96,7 @@ result = {"rows": summary["rows"], "imported": summary["imported"], "rejected": 
           "rebuild_replay_events_per_s": round(rebuilt["replay_events_per_s"]),
           "rows_per_s_at_replay_rate": round(rebuilt["replay_events_per_s"] * summary["imported"] / max(1, events)),
           "cpus": os.cpu_count(), "load_avg_1m": load, "commit": commit,
-          "command": "python3 benchmarks/cfpb_import.py " + " ".join(os.sys.argv[1:])}
+          "command": "python3 benchmarks/cfpb_import.py " + " ".join(sys.argv[1:])}
 print(json.dumps(result))
 if args.out:
     with open(args.out, "w") as f:
