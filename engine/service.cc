@@ -513,11 +513,16 @@ Outcome Ledger::SubmitJson(std::string_view json) {
   return SubmitOne(parsed.value());
 }
 
-Result<size_t> Ledger::Tick() { return Tick(clock_.Now()); }
+// The clock is read once the lock is held: a commit that held it for long
+// (a broker outage) has stamped its events after any earlier reading.
+Result<size_t> Ledger::Tick() { return TickAt(std::nullopt); }
 
-Result<size_t> Ledger::Tick(TimeMs until) {
+Result<size_t> Ledger::Tick(TimeMs until) { return TickAt(until); }
+
+Result<size_t> Ledger::TickAt(std::optional<TimeMs> at) {
   std::lock_guard<std::mutex> lock(mu_);
   LEDGER_RETURN_IF_ERROR(RefreshIfStale());
+  const TimeMs until = at ? *at : clock_.Now();
   LEDGER_ASSIGN_OR_RETURN(TimeMs ledger_time, LedgerTime());
   if (until < ledger_time) {
     return Status::Conflict(fmt::format("cannot tick until {}: the ledger already holds events at {}",

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,7 @@ class Ledger {
   // The error outcome of a command that was not applied.
   static Outcome Failed(const Status& s, const nlohmann::json& result = nlohmann::json::object());
   Result<size_t> TickLocked(TimeMs until);
+  Result<size_t> TickAt(std::optional<TimeMs> until);
   Status StageDrafts(std::vector<Draft>& drafts, const std::string& merchant_id,
                      const std::string& case_id, const std::string& command_id,
                      const std::string& causation, const fb::ActorT& actor,

@@ -487,7 +487,55 @@ Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     LEDGER_ASSIGN_OR_RETURN(end, EndOffset(partition));
   }
-  return end;
+  if (end >= expected) return end;
+  // Still short. Either the records are gone (the caller reports that), or
+  // they are written but a transaction holding them has no marker yet: after
+  // a broker restart its coordinator writes the markers of the transactions
+  // it finds prepared, and aborts open ones once transaction.timeout.ms has
+  // passed. Readers of committed records stop at the first open one.
+  LEDGER_ASSIGN_OR_RETURN(int64_t written, WrittenEnd(partition));
+  if (written < static_cast<int64_t>(expected)) return end;
+  const auto started = Clock::now();
+  const auto deadline = After(options_.transaction_timeout_ms + 20000);
+  while (end < expected && RemainingMs(deadline) > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    LEDGER_ASSIGN_OR_RETURN(end, EndOffset(partition));
+  }
+  if (end >= expected) return end;
+  return Status::Unavailable(fmt::format(
+      "{}: partition {}: a transaction holding offset {} has been neither committed nor aborted for {} s "
+      "(records are written up to offset {}, committed ones readable up to offset {}); the broker's "
+      "transaction coordinator should end it (transaction.timeout.ms is {} ms); try again, or end it "
+      "with kafka-transactions.sh",
+      Describe(), partition, end,
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count() + 10, written - 1,
+      end == 0 ? 0 : end - 1, options_.transaction_timeout_ms));
+}
+
+Result<int64_t> KafkaLog::WrittenEnd(PartitionId partition) {
+  ConfPtr conf(rd_kafka_conf_new());
+  const std::pair<const char*, std::string> settings[] = {
+      {"bootstrap.servers", options_.bootstrap},
+      {"client.id", "ledger-reader-uncommitted"},
+      {"group.id", "ledger-reader-" + RandomHex(16)},
+      {"isolation.level", "read_uncommitted"},
+      {"enable.auto.commit", "false"},
+      {"allow.auto.create.topics", "false"},
+  };
+  for (const auto& [k, v] : settings) LEDGER_RETURN_IF_ERROR(SetConf(conf.get(), k, v));
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
+  if (rk == nullptr) return Status::IoError(fmt::format("{}: cannot create consumer: {}", Describe(), errstr));
+  conf.release();
+  int64_t low = 0, high = 0;
+  const auto err = rd_kafka_query_watermark_offsets(rk, options_.topic.c_str(), static_cast<int32_t>(partition),
+                                                    &low, &high, std::max(options_.read_timeout_ms, 1));
+  rd_kafka_destroy(rk);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return StatusOf(err, fmt::format("{}: partition {}: cannot query offsets: {}", Describe(), partition,
+                                     rd_kafka_err2str(err)));
+  }
+  return high;
 }
 
 // The head of each partition's chain: the hash of its last committed record.
@@ -625,19 +673,28 @@ Status KafkaLog::Recover() {
 // The coordinator writes the commit markers into the partitions after the
 // commit returns, so for a moment read_committed readers (Read, EndOffset)
 // may not see the records yet. Wait until they do, so an Append is readable
-// once it returns. Bounded; the records are committed either way.
-void KafkaLog::WaitVisible() {
+// once it returns. A broker that restarted uncleanly may never write them (a
+// hanging transaction): then the append is not acknowledged, and a retry of
+// the same command finds its events once they become readable.
+Status KafkaLog::WaitVisible() {
   std::map<PartitionId, int64_t> last;
   for (const Slot& s : slots_) last[s.partition] = std::max(last[s.partition], s.offset);
   const auto deadline = After(options_.operation_timeout_ms);
   for (const auto& [p, offset] : last) {
+    int64_t low = 0, high = 0;
     for (int attempt = 0;; ++attempt) {
-      int64_t low = 0, high = 0;
       if (Watermarks(p, deadline, &low, &high).ok() && high > offset) break;
-      if (RemainingMs(deadline) == 0) return;
+      if (RemainingMs(deadline) == 0) {
+        return Status::Unavailable(fmt::format(
+            "{}: partition {}: the transaction was committed but its records (up to offset {}) are not "
+            "readable after {} ms: the broker has not written its commit marker (committed records end at "
+            "offset {}); outcome unknown: retry with the same command id",
+            Describe(), p, offset, options_.operation_timeout_ms, high));
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 << std::min(attempt, 5), 20)));
     }
   }
+  return Status::Ok();
 }
 
 Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
@@ -754,7 +811,10 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
         "{} (outcome unknown: the records may or may not be in the log){}", s.message(), LastError()));
   }
 
-  WaitVisible();
+  if (Status visible = WaitVisible(); !visible.ok()) {
+    slots_.clear();
+    return visible;
+  }
 
   index = 0;
   for (size_t g = 0; g < group.size(); ++g) {

@@ -147,13 +147,16 @@ class KafkaLog final : public EventLog {
   Result<std::vector<LogRecord>> ReadLocked(PartitionId partition, Offset from, size_t max,
                                             Clock::time_point deadline, bool* reached_end);
   Status Watermarks(PartitionId partition, Clock::time_point deadline, int64_t* low, int64_t* high);
+  // The partition's end counting records of transactions still open (the
+  // high watermark), through a short-lived read_uncommitted consumer.
+  Result<int64_t> WrittenEnd(PartitionId partition);
 
   void WriterLoop();
   void WriteGroup(std::vector<std::unique_ptr<Request>>& group);
   Status CommitGroup(std::vector<std::unique_ptr<Request>>& group,
                      std::vector<std::vector<Position>>& positions);
   Status AbortWith(Status cause);
-  void WaitVisible();
+  Status WaitVisible();
   Status FatalStatus();
   Status Recover();
   std::string LastError();

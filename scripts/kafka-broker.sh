@@ -7,7 +7,7 @@
 #   scripts/kafka-broker.sh fetch              download jars into $KAFKA_CACHE/libs
 #   scripts/kafka-broker.sh start DIR          start (format DIR on first use);
 #                                              prints 127.0.0.1:PORT as last line
-#   scripts/kafka-broker.sh stop DIR           SIGTERM, after 30 s SIGKILL
+#   scripts/kafka-broker.sh stop DIR           SIGTERM, after KAFKA_STOP_TIMEOUT (120) s SIGKILL
 #   scripts/kafka-broker.sh restart DIR        stop + start, same port and data
 #   scripts/kafka-broker.sh status DIR         exit 0 if running, 1 if not
 #   scripts/kafka-broker.sh topics DIR ARGS..  kafka-topics with --bootstrap-server
@@ -18,7 +18,8 @@
 # Files in DIR: server.properties, log4j2.properties, data/ (log.dirs),
 # broker.log, broker.pid, bootstrap (host:port).
 # Environment: KAFKA_CACHE (default ~/.cache/complaint-ledger/kafka),
-# KAFKA_HEAP_OPTS (default -Xmx512m -Xms128m), KAFKA_START_TIMEOUT (default 90 s).
+# KAFKA_HEAP_OPTS (default -Xmx512m -Xms128m), KAFKA_START_TIMEOUT (default 90 s),
+# KAFKA_STOP_TIMEOUT (default 120 s).
 # Readiness is checked with kcat if installed, otherwise with the Java admin client.
 set -euo pipefail
 
@@ -29,7 +30,7 @@ LIBS="$CACHE/libs"
 MARKER="$LIBS/.complete"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms128m}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
-STOP_TIMEOUT=30
+STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-120}"
 
 die() { echo "kafka-broker: $*" >&2; exit 1; }
 log() { echo "kafka-broker: $*" >&2; }

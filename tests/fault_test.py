@@ -182,7 +182,7 @@ def read_only(tmp):
 def serve(data, extra=()):
     out = f"{data}.serve.out"
     p = subprocess.Popen([LEDGER, "--data", data, *extra, "serve", "--port", "0", "--rate", "0"],
-                         stdout=open(out, "w"), stderr=subprocess.DEVNULL)
+                         stdout=open(out, "w"), stderr=open(f"{data}.serve.err", "w"))
     for _ in range(1200):
         if p.poll() is not None:
             raise SystemExit(f"FAILED: serve exited with {p.returncode}")
@@ -314,7 +314,12 @@ def broker(tmp):
         t.start()
     time.sleep(2)
     before = len(acked)
-    subprocess.run([script, "stop", kdir], check=True, capture_output=True)
+    # A graceful stop: a broker killed mid-commit may leave a transaction
+    # without its markers (a hanging transaction), which only an operator's
+    # abort ends; the ledger then reports it rather than guess.
+    t0 = time.monotonic()
+    stopped = subprocess.run([script, "stop", kdir], check=True, capture_output=True, text=True)
+    print(f"broker stopped in {time.monotonic() - t0:.1f} s ({stopped.stderr.strip()[-200:]})")
     t0 = time.monotonic()
     cli = run(data, "--json", "register-merchant", json.dumps(merchant(100000)), extra=extra)
     gone_s = time.monotonic() - t0
@@ -341,11 +346,31 @@ def broker(tmp):
     check("commands went in after the broker came back", len(acked) > during)
     p.send_signal(signal.SIGTERM)
     check("serve stops cleanly", p.wait(timeout=60) == 0)
+    failed_before = len(fails)
     counts = log_commands(data, extra)
     check_acked_once("broker outage", {c: v[1] for c, v in acked.items()}, counts or {})
     left = run(data, "export", "--merchant", "m-100000", extra=extra)
     check(f"the refused CLI command left nothing ({left.stdout[:200]})", left.returncode == 0 and not left.stdout.strip())
     verify_ok("after the broker came back", data, extra)
+    if len(fails) > failed_before:
+        broker_diagnostics(boot, kdir, f"faults.{os.getpid()}", f"{data}.serve.err")
+
+
+def broker_diagnostics(boot, kdir, topic, serve_err):
+    """What the broker holds and said, for a failure that is hard to reproduce."""
+    for iso in ("read_committed", "read_uncommitted"):
+        last = []
+        for part in range(6):
+            r = subprocess.run(["kcat", "-C", "-b", boot, "-X", f"isolation.level={iso}", "-t", topic, "-p",
+                                str(part), "-o", "beginning", "-e", "-q", "-f", "%o\\n"],
+                               capture_output=True, text=True, timeout=120)
+            last.append((r.stdout.split() or ["none"])[-1])
+        print(f"diagnostics: last offset per partition, {iso}: {last}")
+    lines = [ln for ln in open(serve_err, errors="replace") if "Connect to" not in ln]
+    print("diagnostics: serve's stderr, last lines:\n" + "".join(lines[-40:]))
+    keep = ("Transaction", "Txn", "txn", "WARN", "ERROR", "Shutting down", "shut down", "started")
+    lines = [ln for ln in open(os.path.join(kdir, "broker.log"), errors="replace") if any(k in ln for k in keep)]
+    print("diagnostics: broker.log, last transaction and warning lines:\n" + "".join(ln[:400] for ln in lines[-60:]))
 
 
 def clock(tmp):
