@@ -108,7 +108,7 @@ class Projector {
   void ClearStaged();
   void SetTransactionOwner(const std::string& key, std::optional<std::string> case_id);
 
-  static constexpr size_t kMaxCachedCases = 200000;
+  static constexpr size_t kMaxCachedCases = 50000;
  public:
   // Every this many events of a merchant, its state is kept under
   // SnapshotKey() so that an as-of profile folds at most this many events.

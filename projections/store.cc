@@ -3,11 +3,13 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <sodium.h>
 
 #include "events/info_log.h"
@@ -15,6 +17,9 @@
 namespace ledger {
 
 namespace {
+constexpr size_t kMemtableBudget = size_t{256} << 20;
+constexpr size_t kBlockCache = size_t{128} << 20;
+
 const char* const kCfNames[] = {"cases", "merchants", "timers", "analytics", "commands", "index", "meta"};
 
 // Merges of 8-byte big-endian counters, so that projectors working on
@@ -58,10 +63,24 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
   o.info_log = OpenInfoLog(dir);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  // Memory stays bounded however long the log (benchmarks/README.md, Memory):
+  // - the seven families share one memtable budget, where each would
+  //   otherwise hold up to two 64 MiB memtables of its own;
+  // - index and filter blocks live in one block cache, partitioned so that
+  //   only their small top levels stay pinned, instead of every table's
+  //   whole index and filter on the heap, which grow with the data.
+  o.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(kMemtableBudget);
   // Point lookups of cases and merchants miss often during replay (every new
   // case): Bloom filters answer those without reading blocks.
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = rocksdb::NewLRUCache(kBlockCache);
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_top_level_index_and_filter = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+  table.partition_filters = true;
   for (const char* name : kCfNames) {
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
