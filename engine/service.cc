@@ -114,7 +114,7 @@ Ledger::Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, 
 
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
                           const std::function<void(uint64_t)>& on_progress,
-                          std::map<std::string, std::string>* indicators, ApplyStats* stats) {
+                          std::map<std::string, std::string>* indicators, ApplyStats* stats, bool settle) {
   constexpr size_t kBatch = 16384;
   std::atomic<uint64_t> bytes{0};
   // Partitions share no case or merchant (the partition key is the merchant)
@@ -135,7 +135,12 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
       // The views only ever apply records the log holds: views ahead of the
       // log mean records they applied are gone from it (a truncated or
       // corrupted log), and appending there would write over their offsets.
-      LEDGER_ASSIGN_OR_RETURN(Offset end, log.EndOffsetAtLeast(p, next));
+      Offset want = next;
+      if (settle) {
+        LEDGER_ASSIGN_OR_RETURN(Offset written, log.WrittenEnd(p));
+        want = std::max(want, written);
+      }
+      LEDGER_ASSIGN_OR_RETURN(Offset end, log.EndOffsetAtLeast(p, want));
       if (next > end) {
         return Status::Corruption(fmt::format(
             "{} partition {} ends at offset {} but the views applied records up to offset {}: "
@@ -194,11 +199,14 @@ Result<uint64_t> Ledger::CatchUp() {
   return n;
 }
 
+// After a failed append, whose records may still be committed (Kafka:
+// outcome unknown): the views follow the log once its transactions have
+// ended, so that a retry of the same command finds its events.
 Status Ledger::RefreshIfStale() {
   if (!stale_) return Status::Ok();
   projector_.Discard();
   std::map<std::string, std::string> changed;
-  auto n = ApplyLog(*log_, *views_, {}, sink_ ? &changed : nullptr);
+  auto n = ApplyLog(*log_, *views_, {}, sink_ ? &changed : nullptr, nullptr, /*settle=*/true);
   if (!n.ok()) return n.status();
   for (auto& [k, v] : changed) unpublished_[k] = std::move(v);
   stale_ = false;

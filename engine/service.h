@@ -167,13 +167,15 @@ std::string KeysDirFor(const std::string& data_dir);
 // Replays log records beyond the views' offsets into the views (crash
 // recovery, rebuild). `on_progress(applied)` is called after each batch.
 // With `indicators`, the public indicators of the merchants it changed are
-// added to it (merchant id -> JSON).
+// added to it (merchant id -> JSON). With `settle`, it first waits for
+// every transaction already written to end (after an append whose outcome
+// is unknown), so that records committed late are not missed.
 struct ApplyStats {
   uint64_t bytes = 0;  // of the records applied
 };
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
                           const std::function<void(uint64_t)>& on_progress = {},
                           std::map<std::string, std::string>* indicators = nullptr,
-                          ApplyStats* stats = nullptr);
+                          ApplyStats* stats = nullptr, bool settle = false);
 
 }  // namespace ledger

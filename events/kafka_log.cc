@@ -493,8 +493,8 @@ Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected
   // a broker restart its coordinator writes the markers of the transactions
   // it finds prepared, and aborts open ones once transaction.timeout.ms has
   // passed. Readers of committed records stop at the first open one.
-  LEDGER_ASSIGN_OR_RETURN(int64_t written, WrittenEnd(partition));
-  if (written < static_cast<int64_t>(expected)) return end;
+  LEDGER_ASSIGN_OR_RETURN(Offset written, WrittenEnd(partition));
+  if (written < expected) return end;
   const auto started = Clock::now();
   const auto deadline = After(options_.transaction_timeout_ms + 20000);
   while (end < expected && RemainingMs(deadline) > 0) {
@@ -512,7 +512,7 @@ Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected
       end == 0 ? 0 : end - 1, options_.transaction_timeout_ms));
 }
 
-Result<int64_t> KafkaLog::WrittenEnd(PartitionId partition) {
+Result<Offset> KafkaLog::WrittenEnd(PartitionId partition) {
   ConfPtr conf(rd_kafka_conf_new());
   const std::pair<const char*, std::string> settings[] = {
       {"bootstrap.servers", options_.bootstrap},
@@ -535,7 +535,7 @@ Result<int64_t> KafkaLog::WrittenEnd(PartitionId partition) {
     return StatusOf(err, fmt::format("{}: partition {}: cannot query offsets: {}", Describe(), partition,
                                      rd_kafka_err2str(err)));
   }
-  return high;
+  return static_cast<Offset>(std::max<int64_t>(high, 0));
 }
 
 // The head of each partition's chain: the hash of its last committed record.
@@ -673,28 +673,23 @@ Status KafkaLog::Recover() {
 // The coordinator writes the commit markers into the partitions after the
 // commit returns, so for a moment read_committed readers (Read, EndOffset)
 // may not see the records yet. Wait until they do, so an Append is readable
-// once it returns. A broker that restarted uncleanly may never write them (a
-// hanging transaction): then the append is not acknowledged, and a retry of
-// the same command finds its events once they become readable.
-Status KafkaLog::WaitVisible() {
+// once it returns. Bounded; the records are committed either way. (Failing
+// the append instead was tried: the caller's refresh then ran before the
+// markers came, missed the records, and a retry of the same command wrote
+// it twice.) Markers that never come (a broker killed mid-commit) are
+// reported by EndOffsetAtLeast.
+void KafkaLog::WaitVisible() {
   std::map<PartitionId, int64_t> last;
   for (const Slot& s : slots_) last[s.partition] = std::max(last[s.partition], s.offset);
   const auto deadline = After(options_.operation_timeout_ms);
   for (const auto& [p, offset] : last) {
-    int64_t low = 0, high = 0;
     for (int attempt = 0;; ++attempt) {
+      int64_t low = 0, high = 0;
       if (Watermarks(p, deadline, &low, &high).ok() && high > offset) break;
-      if (RemainingMs(deadline) == 0) {
-        return Status::Unavailable(fmt::format(
-            "{}: partition {}: the transaction was committed but its records (up to offset {}) are not "
-            "readable after {} ms: the broker has not written its commit marker (committed records end at "
-            "offset {}); outcome unknown: retry with the same command id",
-            Describe(), p, offset, options_.operation_timeout_ms, high));
-      }
+      if (RemainingMs(deadline) == 0) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 << std::min(attempt, 5), 20)));
     }
   }
-  return Status::Ok();
 }
 
 Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
@@ -811,10 +806,7 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
         "{} (outcome unknown: the records may or may not be in the log){}", s.message(), LastError()));
   }
 
-  if (Status visible = WaitVisible(); !visible.ok()) {
-    slots_.clear();
-    return visible;
-  }
+  WaitVisible();
 
   index = 0;
   for (size_t g = 0; g < group.size(); ++g) {

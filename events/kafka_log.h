@@ -110,6 +110,8 @@ class KafkaLog final : public EventLog {
   // A broker that has just restarted may report a high watermark below the
   // records it holds for a few seconds: asks again, for up to 10 s.
   Result<Offset> EndOffsetAtLeast(PartitionId partition, Offset expected) override;
+  // The high watermark, through a short-lived read_uncommitted consumer.
+  Result<Offset> WrittenEnd(PartitionId partition) override;
   // "kafka://HOST:PORT/TOPIC" (HOST:PORT is the bootstrap list as given).
   std::string Describe() const override;
 
@@ -147,16 +149,13 @@ class KafkaLog final : public EventLog {
   Result<std::vector<LogRecord>> ReadLocked(PartitionId partition, Offset from, size_t max,
                                             Clock::time_point deadline, bool* reached_end);
   Status Watermarks(PartitionId partition, Clock::time_point deadline, int64_t* low, int64_t* high);
-  // The partition's end counting records of transactions still open (the
-  // high watermark), through a short-lived read_uncommitted consumer.
-  Result<int64_t> WrittenEnd(PartitionId partition);
 
   void WriterLoop();
   void WriteGroup(std::vector<std::unique_ptr<Request>>& group);
   Status CommitGroup(std::vector<std::unique_ptr<Request>>& group,
                      std::vector<std::vector<Position>>& positions);
   Status AbortWith(Status cause);
-  Status WaitVisible();
+  void WaitVisible();
   Status FatalStatus();
   Status Recover();
   std::string LastError();
