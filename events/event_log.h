@@ -65,15 +65,15 @@ class EventLog {
   // can lag behind what it holds for a moment (a Kafka broker that has just
   // restarted) waits, bounded, for it to reach `expected`; the result may
   // still be lower, which the caller reports.
-  // The end counting records written but not yet committed or aborted (a
-  // Kafka transaction still open): where EndOffset will reach once every
-  // transaction written so far has ended.
-  virtual Result<Offset> WrittenEnd(PartitionId partition) { return EndOffset(partition); }
-
   virtual Result<Offset> EndOffsetAtLeast(PartitionId partition, Offset expected) {
     (void)expected;
     return EndOffset(partition);
   }
+
+  // The end counting records written but not yet committed or aborted (a
+  // Kafka transaction still open): where EndOffset will reach once every
+  // transaction written so far has ended.
+  virtual Result<Offset> WrittenEnd(PartitionId partition) { return EndOffset(partition); }
 
   // "embedded:DIR" or "kafka://HOST:PORT/TOPIC", for messages.
   virtual std::string Describe() const = 0;

@@ -212,7 +212,9 @@ Status SetConf(rd_kafka_conf_t* conf, const char* key, const std::string& value)
 
 }  // namespace
 
-Status KafkaLog::OpenConsumer() {
+// A consumer that never joins its group (assign only) and commits nothing,
+// reading committed records only or, for WrittenEnd, everything written.
+Result<rd_kafka_s*> KafkaLog::NewConsumer(const char* isolation_level) {
   ConfPtr conf(rd_kafka_conf_new());
   const std::pair<const char*, std::string> settings[] = {
       {"bootstrap.servers", options_.bootstrap},
@@ -220,7 +222,7 @@ Status KafkaLog::OpenConsumer() {
       // A group id is required by the consumer API; it is never joined
       // (assign only) and no offset is ever committed to it.
       {"group.id", "ledger-reader-" + RandomHex(16)},
-      {"isolation.level", "read_committed"},
+      {"isolation.level", isolation_level},
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "true"},
@@ -238,11 +240,16 @@ Status KafkaLog::OpenConsumer() {
   });
   rd_kafka_conf_set_opaque(conf.get(), this);
   char errstr[512];
-  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
-  if (consumer_ == nullptr) {
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
+  if (rk == nullptr) {
     return Status::IoError(fmt::format("{}: cannot create consumer: {}", Describe(), errstr));
   }
   conf.release();  // owned by the handle now
+  return rk;
+}
+
+Status KafkaLog::OpenConsumer() {
+  LEDGER_ASSIGN_OR_RETURN(consumer_, NewConsumer("read_committed"));
   rd_kafka_poll_set_consumer(consumer_);
   return Status::Ok();
 }
@@ -482,6 +489,7 @@ Result<Offset> KafkaLog::EndOffset(PartitionId partition) {
 }
 
 Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected) {
+  const auto started = Clock::now();
   LEDGER_ASSIGN_OR_RETURN(Offset end, EndOffset(partition));
   for (int attempt = 0; end < expected && attempt < 50; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -495,7 +503,6 @@ Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected
   // passed. Readers of committed records stop at the first open one.
   LEDGER_ASSIGN_OR_RETURN(Offset written, WrittenEnd(partition));
   if (written < expected) return end;
-  const auto started = Clock::now();
   const auto deadline = After(options_.transaction_timeout_ms + 20000);
   while (end < expected && RemainingMs(deadline) > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -504,29 +511,16 @@ Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected
   if (end >= expected) return end;
   return Status::Unavailable(fmt::format(
       "{}: partition {}: a transaction holding offset {} has been neither committed nor aborted for {} s "
-      "(records are written up to offset {}, committed ones readable up to offset {}); the broker's "
+      "(records are written up to offset {}, committed ones readable before it); the broker's "
       "transaction coordinator should end it (transaction.timeout.ms is {} ms); try again, or end it "
       "with kafka-transactions.sh",
       Describe(), partition, end,
-      std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count() + 10, written - 1,
-      end == 0 ? 0 : end - 1, options_.transaction_timeout_ms));
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count(), written - 1,
+      options_.transaction_timeout_ms));
 }
 
 Result<Offset> KafkaLog::WrittenEnd(PartitionId partition) {
-  ConfPtr conf(rd_kafka_conf_new());
-  const std::pair<const char*, std::string> settings[] = {
-      {"bootstrap.servers", options_.bootstrap},
-      {"client.id", "ledger-reader-uncommitted"},
-      {"group.id", "ledger-reader-" + RandomHex(16)},
-      {"isolation.level", "read_uncommitted"},
-      {"enable.auto.commit", "false"},
-      {"allow.auto.create.topics", "false"},
-  };
-  for (const auto& [k, v] : settings) LEDGER_RETURN_IF_ERROR(SetConf(conf.get(), k, v));
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
-  if (rk == nullptr) return Status::IoError(fmt::format("{}: cannot create consumer: {}", Describe(), errstr));
-  conf.release();
+  LEDGER_ASSIGN_OR_RETURN(rd_kafka_t* rk, NewConsumer("read_uncommitted"));
   int64_t low = 0, high = 0;
   const auto err = rd_kafka_query_watermark_offsets(rk, options_.topic.c_str(), static_cast<int32_t>(partition),
                                                     &low, &high, std::max(options_.read_timeout_ms, 1));

@@ -138,6 +138,7 @@ class KafkaLog final : public EventLog {
 
   explicit KafkaLog(KafkaLogOptions options);
 
+  Result<rd_kafka_s*> NewConsumer(const char* isolation_level);
   Status OpenConsumer();
   Result<uint32_t> EnsureTopic();
   Status CreateTopic();
