@@ -19,6 +19,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
 
 #include "events/codec.h"
 #include "events/embedded_log.h"
@@ -374,6 +375,94 @@ TEST_CASE("KafkaLog: a second writer with the same transactional id fences the f
     CHECK(CheckChain(recs) == c.hash);
   }
   fmt::print(stderr, "fenced append failed after {:.3f} s: {}\n", fenced_secs, fenced.status().ToString());
+}
+
+// A transaction another producer leaves open on the ledger's topic holds
+// every read_committed reader before it: the records the ledger commits after
+// it are written but not readable. EndOffsetAtLeast waits for it, names it
+// when it outlasts the wait, and goes on once it ends.
+TEST_CASE("KafkaLog: an open transaction on the topic is waited for, named, then passed", "[kafka][open-txn]") {
+  auto bootstrap = KafkaBootstrap();
+  if (!bootstrap) {
+    WARN(kSkipped);
+    return;
+  }
+  KafkaLogOptions o = TestOptions(*bootstrap, "opentxn");
+  o.partitions = 1;
+  o.message_timeout_ms = 3000;
+  o.transaction_timeout_ms = 3000;  // the wait for an open transaction: 3 s + 20 s
+  o.operation_timeout_ms = 5000;
+  auto log = ValueOf(KafkaLog::Open(o));
+  const Position a = ValueOf(log->Append({{"m", MakeRecord("m", 0, "before")}}))[0];
+
+  // The other producer: its transaction outlives the ledger's wait.
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"bootstrap.servers", *bootstrap},
+           {"transactional.id", "other-" + o.topic},
+           {"transaction.timeout.ms", "120000"}}) {
+    REQUIRE(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK);
+  }
+  rd_kafka_t* other = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  REQUIRE(other != nullptr);
+  struct Destroy {
+    rd_kafka_t* rk;
+    ~Destroy() { rd_kafka_destroy(rk); }
+  } destroy{other};
+  auto ok = [](rd_kafka_error_t* e) {
+    const std::string what = e ? rd_kafka_error_string(e) : "";
+    if (e) rd_kafka_error_destroy(e);
+    INFO(what);
+    return e == nullptr;
+  };
+  REQUIRE(ok(rd_kafka_init_transactions(other, 30000)));
+  REQUIRE(ok(rd_kafka_begin_transaction(other)));
+  const std::string foreign = "not an event";
+  REQUIRE(rd_kafka_producev(other, RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(foreign.data()), foreign.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  REQUIRE(rd_kafka_flush(other, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+
+  // The ledger commits after it; its record is written, not readable.
+  const Position b = ValueOf(log->Append({{"m", MakeRecord("m", 1, "after")}}))[0];
+  // a's commit marker, then the foreign record, then b.
+  CHECK(b.offset == a.offset + 3);
+  CHECK(ValueOf(log->EndOffset(0)) == a.offset + 2);
+  CHECK(ValueOf(log->WrittenEnd(0)) >= b.offset + 1);
+
+  auto t0 = SteadyClock::now();
+  auto held = log->EndOffsetAtLeast(0, b.offset + 1);
+  const double held_secs = SecondsSince(t0);
+  REQUIRE_FALSE(held.ok());
+  INFO(held.status().ToString());
+  CHECK(held.status().code() == Code::kUnavailable);
+  CHECK(held.status().message().find(fmt::format("partition 0: a transaction holding offset {}", a.offset + 2)) !=
+        std::string::npos);
+  CHECK(held.status().message().find("neither committed nor aborted") != std::string::npos);
+  CHECK(held_secs >= 23);  // waited the transaction timeout and 20 s more
+  CHECK(held_secs < 60);
+  fmt::print(stderr, "open transaction named after {:.1f} s: {}\n", held_secs, held.status().ToString());
+
+  // Once it ends, the wait is over and the ledger's records read on.
+  rd_kafka_error_t* abort_error = nullptr;
+  std::thread end_it([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    abort_error = rd_kafka_abort_transaction(other, 30000);
+  });
+  t0 = SteadyClock::now();
+  auto passed = log->EndOffsetAtLeast(0, b.offset + 1);
+  end_it.join();
+  REQUIRE(ok(abort_error));
+  INFO(passed.status().ToString());
+  REQUIRE(passed.ok());
+  CHECK(passed.value() >= b.offset + 1);
+  CHECK(SecondsSince(t0) >= 1.5);
+  auto recs = ReadAll(*log, 0);
+  std::vector<std::string> ids;
+  for (const auto& r : recs) ids.push_back(EventId(r));
+  CHECK(ids == std::vector<std::string>{"before", "after"});
+  CHECK(CheckChain(recs) == b.hash);
 }
 
 TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged", "[kafka][restart]") {
