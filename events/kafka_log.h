@@ -17,10 +17,11 @@
 // first. Writers with different ids on one topic would fork the chain.
 // Adding partitions to the topic later changes PartitionFor's mapping: don't.
 //
-// Opening a second KafkaLog with the same transactional id fences the first:
-// its next Append fails with kConflict ("fenced") and nothing it produced
-// becomes visible to read_committed readers. A fenced log stays fenced;
-// reopen to take over again.
+// The producer is opened by the first Append, so a KafkaLog opened only to
+// read fences nobody. A second KafkaLog with the same transactional id that
+// appends fences the first: the first's next Append fails with kConflict
+// ("fenced") and nothing it produced becomes visible to read_committed
+// readers. A fenced log stays fenced; reopen to take over again.
 //
 // Failures: a group that fails is aborted and every Append in it gets the
 // same error: kUnavailable when the broker cannot be reached in time,
@@ -88,9 +89,10 @@ struct KafkaLogOptions {
 
 class KafkaLog final : public EventLog {
  public:
-  // Connects, creates the topic if missing, initialises the transactional
-  // producer (fencing any earlier writer with the same transactional id) and
-  // loads each partition's chain head from its last committed record.
+  // Connects and creates the topic if missing. The first Append initialises
+  // the transactional producer (fencing any earlier writer with the same
+  // transactional id and ending its open transaction) and loads each
+  // partition's chain head from its last committed record.
   static Result<std::unique_ptr<KafkaLog>> Open(const KafkaLogOptions& options);
   ~KafkaLog() override;
 
@@ -177,6 +179,7 @@ class KafkaLog final : public EventLog {
   std::vector<Slot> slots_;
   uint32_t generation_ = 0;
   bool needs_recovery_ = false;
+  bool writer_opened_ = false;  // the producer has been opened once
   Status fenced_;  // not ok once fenced: every later Append fails with it
 
   mutable std::mutex mu_;

@@ -325,6 +325,16 @@ def outage(script, kdir, boot, tmp):
     for t in threads:
         t.start()
     time.sleep(2)
+    # An auditor reading the topic from a folder of its own, while the server
+    # writes, must not fence the server's writer.
+    aud = run(f"{tmp}/auditor", "export", extra=extra)
+    check(f"an auditor's export works while the server writes ({aud.stderr.strip()[-200:]})",
+          aud.returncode == 0 and aud.stdout.count("\n") > 0)
+    at_verify = len(acked)
+    time.sleep(1)
+    with lock:
+        check(f"the server still writes after the auditor's verify ({errors[:2]})",
+              len(acked) > at_verify and not any("fenced" in e for e in errors))
     before = len(acked)
     # A graceful stop: a broker killed mid-commit may leave a transaction
     # without its markers (a hanging transaction), which only an operator's

@@ -347,9 +347,15 @@ TEST_CASE("KafkaLog: a second writer with the same transactional id fences the f
   CHECK(first->Describe() == fmt::format("kafka://{}/{}", *bootstrap, o.topic));
   const Position a = ValueOf(first->Append({{"m", MakeRecord("m", 0, "first-before")}}))[0];
 
+  // Opening alone fences nobody: a log is opened to be read too.
   auto second = ValueOf(KafkaLog::Open(o));
+  const Position b = ValueOf(first->Append({{"m", MakeRecord("m", 1, "first-while-second-reads")}}))[0];
+  CHECK(b.offset > a.offset);
+  CHECK(ReadAll(*second, a.partition).size() == 2);
+  // The second one's first Append opens its producer and fences the first.
+  const Position c = ValueOf(second->Append({{"m", MakeRecord("m", 2, "second")}}))[0];
   auto t0 = SteadyClock::now();
-  auto fenced = first->Append({{"m", MakeRecord("m", 1, "first-after")}});
+  auto fenced = first->Append({{"m", MakeRecord("m", 3, "first-after")}});
   const double fenced_secs = SecondsSince(t0);
   REQUIRE_FALSE(fenced.ok());
   INFO(fenced.status().ToString());
@@ -360,19 +366,20 @@ TEST_CASE("KafkaLog: a second writer with the same transactional id fences the f
   CHECK(fenced_secs < 30);
   // It stays fenced, and says so at once.
   t0 = SteadyClock::now();
-  auto again = first->Append({{"m", MakeRecord("m", 2, "first-again")}});
+  auto again = first->Append({{"m", MakeRecord("m", 4, "first-again")}});
   CHECK(again.status().code() == Code::kConflict);
   CHECK(SecondsSince(t0) < 1);
 
-  const Position c = ValueOf(second->Append({{"m", MakeRecord("m", 3, "second")}}))[0];
+  const Position d = ValueOf(second->Append({{"m", MakeRecord("m", 5, "second-again")}}))[0];
   CHECK(c.partition == a.partition);
-  CHECK(c.offset > a.offset);
+  CHECK(c.offset > b.offset);
+  CHECK(d.offset > c.offset);
   for (EventLog* reader : {static_cast<EventLog*>(second.get()), static_cast<EventLog*>(first.get())}) {
     auto recs = ReadAll(*reader, a.partition);
     std::vector<std::string> ids;
     for (const auto& r : recs) ids.push_back(EventId(r));
-    CHECK(ids == std::vector<std::string>{"first-before", "second"});
-    CHECK(CheckChain(recs) == c.hash);
+    CHECK(ids == std::vector<std::string>{"first-before", "first-while-second-reads", "second", "second-again"});
+    CHECK(CheckChain(recs) == d.hash);
   }
   fmt::print(stderr, "fenced append failed after {:.3f} s: {}\n", fenced_secs, fenced.status().ToString());
 }
