@@ -172,11 +172,10 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaLogOptions& options)
   std::unique_ptr<KafkaLog> log(new KafkaLog(std::move(o)));
   LEDGER_RETURN_IF_ERROR(log->OpenConsumer());
   LEDGER_ASSIGN_OR_RETURN(log->partitions_, log->EnsureTopic());
-  log->heads_.assign(log->partitions_, ZeroHash());
   // The producer is opened by the first Append, not here: opening it fences
   // any other writer with this transactional id, and a log opened only to be
   // read (verify, export, a query, an auditor's replay) must not knock over
-  // the server that writes to the topic.
+  // the server that writes to the topic. Its Recover also loads the heads.
   log->writer_ = std::thread([l = log.get()] { l->WriterLoop(); });
   return log;
 }
@@ -696,11 +695,11 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
     if (fatal.code() == Code::kConflict) return fatal;
   }
   if (needs_recovery_ || producer_ == nullptr) {
-    const char* what = writer_opened_ ? "cannot recover the writer: " : "cannot open the writer: ";
+    // needs_recovery_ is set only after a producer was opened once.
+    const char* what = needs_recovery_ ? "cannot recover the writer: " : "cannot open the writer: ";
     if (Status s = Recover(); !s.ok()) {
       return Status(s.code() == Code::kUnavailable ? Status::Unavailable(what + s.message()) : s);
     }
-    writer_opened_ = true;
   }
 
   const std::vector<Hash32> saved = heads_;

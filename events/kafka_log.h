@@ -179,7 +179,6 @@ class KafkaLog final : public EventLog {
   std::vector<Slot> slots_;
   uint32_t generation_ = 0;
   bool needs_recovery_ = false;
-  bool writer_opened_ = false;  // the producer has been opened once
   Status fenced_;  // not ok once fenced: every later Append fails with it
 
   mutable std::mutex mu_;

@@ -330,11 +330,11 @@ def outage(script, kdir, boot, tmp):
     aud = run(f"{tmp}/auditor", "export", extra=extra)
     check(f"an auditor's export works while the server writes ({aud.stderr.strip()[-200:]})",
           aud.returncode == 0 and aud.stdout.count("\n") > 0)
-    at_verify = len(acked)
+    at_export = len(acked)
     time.sleep(1)
     with lock:
-        check(f"the server still writes after the auditor's verify ({errors[:2]})",
-              len(acked) > at_verify and not any("fenced" in e for e in errors))
+        check(f"the server still writes after the auditor's export ({errors[:2]})",
+              len(acked) > at_export and not any("fenced" in e for e in errors))
     before = len(acked)
     # A graceful stop: a broker killed mid-commit may leave a transaction
     # without its markers (a hanging transaction), which only an operator's
