@@ -218,8 +218,13 @@ Result<std::optional<std::string>> Projector::TransactionOwner(const std::string
 }
 
 Result<std::optional<std::string>> Projector::CommandResult(const std::string& id) {
-  auto it = command_results_.find(id);
-  if (it != command_results_.end()) return std::optional<std::string>(it->second);
+  auto it = command_digests_.find(id);
+  if (it != command_digests_.end()) {
+    CommandRecord r;
+    r.command_id = id;
+    r.digest = HexOf(reinterpret_cast<const uint8_t*>(it->second.data()), it->second.size());
+    return std::optional<std::string>(r.Render());
+  }
   return store_.Get(Cf::kCommands, id);
 }
 
@@ -328,12 +333,7 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
   // Event ids are "<command id>/<index>" (the service's StageDrafts).
   s.opens_command = e->event_id() && e->event_id()->string_view().size() >= 2 &&
                     e->event_id()->string_view().substr(e->event_id()->size() - 2) == "/0";
-  if (!s.command_id.empty() && !command_results_.count(s.command_id)) {
-    CommandRecord r;
-    r.command_id = s.command_id;
-    r.digest = HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()), s.command_digest.size());
-    command_results_[s.command_id] = r.Render();
-  }
+  if (!s.command_id.empty()) command_digests_.emplace(s.command_id, s.command_digest);
   if (m->events % kSnapshotEvery == 0) s.snapshot = EncodeMerchantState(*m);
   s.at = e->occurred_at_ms();
   s.policy_version = e->policy_version() ? e->policy_version()->str() : "";
@@ -394,9 +394,14 @@ Status Projector::Commit(const std::vector<Position>& positions) {
         // A command's events may span two commits (replay batches): unless
         // this batch holds its first event, extend what is stored.
         if (!s.opens_command) {
-          LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kCommands, s.command_id));
-          if (prior) {
-            LEDGER_ASSIGN_OR_RETURN(r, CommandRecord::Parse(*prior));
+          if (open_command_ && open_command_->command_id == s.command_id) {
+            r = std::move(*open_command_);
+            open_command_.reset();
+          } else {
+            LEDGER_ASSIGN_OR_RETURN(auto prior, store_.Get(Cf::kCommands, s.command_id));
+            if (prior) {
+              LEDGER_ASSIGN_OR_RETURN(r, CommandRecord::Parse(*prior));
+            }
           }
         }
         if (r.command_id.empty()) {
@@ -434,7 +439,13 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     return s;
   }
   // The cached states now equal the stored ones: keep them for the next
-  // batch (heavy merchants are not decoded again), within a bound.
+  // batch (heavy merchants are not decoded again), within a bound; and the
+  // last command's result, which the next batch may extend.
+  open_command_.reset();
+  if (!staged_.empty() && !staged_.back().command_id.empty()) {
+    auto it = results.find(staged_.back().command_id);
+    if (it != results.end()) open_command_ = std::move(it->second);
+  }
   if (cases_.size() > kMaxCachedCases) cases_.clear();
   if (merchants_.size() > kMaxCachedMerchants) merchants_.clear();
   ClearStaged();
@@ -444,6 +455,7 @@ Status Projector::Commit(const std::vector<Position>& positions) {
 void Projector::Discard() {
   cases_.clear();
   merchants_.clear();
+  open_command_.reset();
   ClearStaged();
 }
 
@@ -452,7 +464,7 @@ void Projector::ClearStaged() {
   dirty_merchants_.clear();
   batch_->Clear();
   transactions_.clear();
-  command_results_.clear();
+  command_digests_.clear();
   counters_.clear();
   staged_.clear();
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -122,12 +123,18 @@ class Projector {
   ViewStore& store_;
   std::unordered_map<std::string, std::unique_ptr<CaseState>> cases_;        // null: none
   std::unordered_map<std::string, std::unique_ptr<MerchantState>> merchants_;
-  std::set<std::string> dirty_cases_, dirty_merchants_;
+  std::unordered_set<std::string> dirty_cases_, dirty_merchants_;
   // Timer and index changes are written to the batch as they are staged;
   // transaction owners are also kept here for lookups before the commit.
   std::unique_ptr<rocksdb::WriteBatch> batch_;
   std::unordered_map<std::string, std::optional<std::string>> transactions_;
-  std::map<std::string, std::string> command_results_;                       // staged in this batch
+  // Commands staged in this batch: id -> digest (raw bytes); their results
+  // are rendered only when asked for (CommandResult) or committed.
+  std::unordered_map<std::string, std::string> command_digests_;
+  // The result committed last for the last command of the last commit: its
+  // events may go on in the next batch, which then extends it without
+  // reading it back from the store.
+  std::optional<CommandRecord> open_command_;
   std::map<std::string, int64_t> counters_;                                  // analytics CF: key -> delta
   std::vector<StagedEvent> staged_;
   bool collect_indicators_ = false;

@@ -6,6 +6,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -53,7 +54,7 @@ uint64_t DecodeU64(std::string_view s) {
   return v;
 }
 
-Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
+Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir, Mode mode) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
   rocksdb::Options o;
@@ -61,6 +62,9 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
   o.create_missing_column_families = true;
   o.paranoid_checks = true;
   o.info_log = OpenInfoLog(dir);
+  // Append-only memtables take one writer at a time (RocksDB's write group
+  // leader inserts for all); their insert is a push onto a vector.
+  if (mode == Mode::kBulk) o.allow_concurrent_memtable_write = false;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   // Memory stays bounded however long the log (benchmarks/README.md, Memory):
@@ -89,6 +93,13 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
     // `max_time` gets a merge per commit and is read before every command:
     // fold the operands on write so a read never walks a long chain.
     if (cf.merge_operator) cf.max_successive_merges = 8;
+    // A replay writes these families and reads none of them (the decisions
+    // that read the index run only on live views; a command's result that
+    // goes on in the next batch is kept by the projector): in bulk, their
+    // keys, which land at random places, are sorted once at flush.
+    const bool write_only = std::string_view(name) == "index" || std::string_view(name) == "timers" ||
+                            std::string_view(name) == "commands";
+    if (mode == Mode::kBulk && write_only) cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
     cfs.emplace_back(name, cf);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -99,12 +110,12 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
   // handles[0] is the default family, unused.
   std::vector<rocksdb::ColumnFamilyHandle*> ours(handles.begin() + 1, handles.end());
   db->DestroyColumnFamilyHandle(handles[0]);
-  return std::unique_ptr<ViewStore>(new ViewStore(dir, std::move(db), std::move(ours)));
+  return std::unique_ptr<ViewStore>(new ViewStore(dir, std::move(db), std::move(ours), mode));
 }
 
 ViewStore::ViewStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
-                     std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : dir_(std::move(dir)), db_(std::move(db)), handles_(std::move(handles)) {}
+                     std::vector<rocksdb::ColumnFamilyHandle*> handles, Mode mode)
+    : dir_(std::move(dir)), mode_(mode), db_(std::move(db)), handles_(std::move(handles)) {}
 
 ViewStore::~ViewStore() {
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -124,6 +135,9 @@ Status ViewStore::Write(rocksdb::WriteBatch& batch) {
   // cut is consistent and simply catches up from the (synced) log.
   rocksdb::WriteOptions wo;
   wo.sync = false;
+  // In bulk the store is whole only once flushed, so the WAL would guard
+  // nothing: it is not written.
+  wo.disableWAL = mode_ == Mode::kBulk;
 #if LEDGER_UNDER_TSAN
   std::lock_guard<std::mutex> turn(tsan_write_mu_);
 #endif

@@ -33,7 +33,15 @@ enum class Cf { kCases = 0, kMerchants, kTimers, kAnalytics, kCommands, kIndex, 
 
 class ViewStore {
  public:
-  static Result<std::unique_ptr<ViewStore>> Open(const std::string& dir);
+  // kLive: the views a ledger serves and keeps up to date.
+  // kBulk: a fresh store filled once by a replay from the start of the log
+  // (rebuild, verify's scratch copy) and read only after Flush(). The
+  // families the replay only writes (index, timers) take their keys into
+  // append-only memtables sorted once when flushed, not into skip lists,
+  // and nothing goes to RocksDB's write-ahead log: a store cut off before
+  // its Flush() is thrown away by whoever made it (docs/decisions.md).
+  enum class Mode { kLive, kBulk };
+  static Result<std::unique_ptr<ViewStore>> Open(const std::string& dir, Mode mode = Mode::kLive);
   ~ViewStore();
 
   Result<std::optional<std::string>> Get(Cf cf, const std::string& key) const;
@@ -69,8 +77,9 @@ class ViewStore {
 
  private:
   ViewStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
-            std::vector<rocksdb::ColumnFamilyHandle*> handles);
+            std::vector<rocksdb::ColumnFamilyHandle*> handles, Mode mode);
   std::string dir_;
+  Mode mode_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // Under ThreadSanitizer only: concurrent writers (the replay's threads)

@@ -65,7 +65,7 @@ Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const
   const auto start = std::chrono::steady_clock::now();
   RebuildReport report;
   {
-    LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(fresh));
+    LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(fresh, ViewStore::Mode::kBulk));
     ApplyStats stats;
     LEDGER_ASSIGN_OR_RETURN(report.events, ApplyLog(
                                                log, *views,
@@ -110,7 +110,7 @@ Result<VerifyReport> Verify(EventLog& log, const ViewStore& live, const std::str
   std::error_code ec;
   fs::remove_all(scratch_dir, ec);
   {
-    LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(scratch_dir));
+    LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(scratch_dir, ViewStore::Mode::kBulk));
     LEDGER_RETURN_IF_ERROR(ApplyLog(log, *views, [&](uint64_t done) {
                              if (progress) progress(report.events + done, total * 2);
                            }).status());

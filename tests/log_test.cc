@@ -177,17 +177,26 @@ TEST_CASE("A command's events split across two commits keep one complete command
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");  // VerifyTransaction writes two events
   const Hash32 live = f.ledger().views().Digest().value();
-  // Replay one record per commit, so every two-event command straddles a commit.
-  auto fresh = ViewStore::Open(f.dir() + "/one-by-one").value();
-  Projector projector(*fresh);
+  // Replay one record per commit, so every two-event command straddles a
+  // commit: into live and bulk stores; with one projector, which carries the
+  // command's result into the next commit, and with a new projector per
+  // commit, which reads it back from the store.
+  const auto mode = GENERATE(ViewStore::Mode::kLive, ViewStore::Mode::kBulk);
+  const bool carry = GENERATE(true, false);
+  INFO("bulk " << (mode == ViewStore::Mode::kBulk) << ", one projector " << carry);
+  const std::string dir = f.dir() + fmt::format("/one-by-one-{}-{}", static_cast<int>(mode), carry);
+  auto fresh = ViewStore::Open(dir, mode).value();
+  auto projector = std::make_unique<Projector>(*fresh);
   for (PartitionId p = 0; p < f.ledger().log().partitions(); ++p) {
     Hash32 head = ZeroHash();
     for (const auto& r : f.ledger().log().Read(p, 0, SIZE_MAX).value()) {
-      auto pos = projector.StageFromLog(r, head, "test");
+      if (!carry) projector = std::make_unique<Projector>(*fresh);
+      auto pos = projector->StageFromLog(r, head, "test");
       REQUIRE(pos.ok());
-      REQUIRE(projector.Commit({pos.value()}).ok());
+      REQUIRE(projector->Commit({pos.value()}).ok());
     }
   }
+  REQUIRE(fresh->Flush().ok());
   CHECK(fresh->Digest().value() == live);
   (void)id;
 }
