@@ -256,8 +256,8 @@ void Projector::PutTimer(const Timer& t, bool put, std::vector<Timer>* new_timer
 
 Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers) {
   LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(record));
-  const std::string merchant_id = e->partition_key() ? e->partition_key()->str() : "";
-  const std::string case_id(CaseIdOf(*e));
+  std::string merchant_id = e->partition_key() ? e->partition_key()->str() : "";
+  std::string case_id(CaseIdOf(*e));
 
   LEDGER_ASSIGN_OR_RETURN(MerchantState * m, LoadMerchant(merchant_id));
   if (m == nullptr && e->payload_type() != fb::Payload::MerchantRegistered) {
@@ -322,22 +322,26 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
   dirty_merchants_.insert(merchant_id);
 
   StagedEvent s;
-  s.case_id = case_id;
-  s.merchant_id = merchant_id;
+  s.case_id = std::move(case_id);
+  s.merchant_id = std::move(merchant_id);
   s.command_id = e->command_id() ? e->command_id()->str() : "";
   if (e->command_digest()) {
     s.command_digest.assign(reinterpret_cast<const char*>(e->command_digest()->data()),
                             e->command_digest()->size());
   }
-  s.type = std::string(PayloadName(*e));
+  s.type = PayloadName(*e);
   // Event ids are "<command id>/<index>" (the service's StageDrafts).
   s.opens_command = e->event_id() && e->event_id()->string_view().size() >= 2 &&
                     e->event_id()->string_view().substr(e->event_id()->size() - 2) == "/0";
   if (!s.command_id.empty()) command_digests_.emplace(s.command_id, s.command_digest);
   if (m->events % kSnapshotEvery == 0) s.snapshot = EncodeMerchantState(*m);
   s.at = e->occurred_at_ms();
-  s.policy_version = e->policy_version() ? e->policy_version()->str() : "";
-  s.schema_version = e->schema_version();
+  if (e->policy_version()) {
+    last_policy_version_.assign(e->policy_version()->string_view());
+  } else {
+    last_policy_version_.clear();
+  }
+  last_schema_version_ = e->schema_version();
   staged_.push_back(std::move(s));
   return Status::Ok();
 }
@@ -411,7 +415,7 @@ Status Projector::Commit(const std::vector<Position>& positions) {
         it = results.emplace(s.command_id, std::move(r)).first;
       }
       if (!s.case_id.empty() && it->second.case_id.empty()) it->second.case_id = s.case_id;
-      it->second.events.push_back({s.type, pos.partition, pos.offset});
+      it->second.events.push_back({std::string(s.type), pos.partition, pos.offset});
     }
     last[pos.partition] = &pos;
     max_time = std::max(max_time, s.at);
@@ -428,8 +432,8 @@ Status Projector::Commit(const std::vector<Position>& positions) {
               std::string(reinterpret_cast<const char*>(pos->hash.data()), pos->hash.size()));
   }
   if (!staged_.empty()) {
-    batch.Put(store_.handle(Cf::kMeta), "policy_version", staged_.back().policy_version);
-    batch.Put(store_.handle(Cf::kMeta), "schema_version", std::to_string(staged_.back().schema_version));
+    batch.Put(store_.handle(Cf::kMeta), "policy_version", last_policy_version_);
+    batch.Put(store_.handle(Cf::kMeta), "schema_version", std::to_string(last_schema_version_));
   }
   if (max_time > 0) batch.Merge(store_.handle(Cf::kMeta), "max_time", EncodeU64(max_time));
   Status s = store_.Write(batch);

@@ -81,9 +81,7 @@ class Projector {
     std::string merchant_id;
     std::string command_id;
     std::string command_digest;
-    std::string type;
-    std::string policy_version;
-    uint16_t schema_version = 0;
+    std::string_view type;  // PayloadName: a static name
     TimeMs at = 0;
     bool opens_command = false;  // the first event of its command
     std::string snapshot;        // the merchant's state after this event, every kSnapshotEvery events
@@ -137,6 +135,9 @@ class Projector {
   std::optional<CommandRecord> open_command_;
   std::map<std::string, int64_t> counters_;                                  // analytics CF: key -> delta
   std::vector<StagedEvent> staged_;
+  // Of the last event staged (meta "policy_version", "schema_version").
+  std::string last_policy_version_;
+  uint16_t last_schema_version_ = 0;
   bool collect_indicators_ = false;
   std::map<std::string, std::string> indicators_;
 };

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config python3
   librocksdb-dev librdkafka-dev flatbuffers-compiler libflatbuffers-dev
   libfmt-dev catch2 libcli11-dev nlohmann-json3-dev libsodium-dev jq
-  libcpp-httplib-dev libqrencode-dev curl
+  libcpp-httplib-dev libqrencode-dev libjemalloc-dev curl
 )
 # clang with libFuzzer and the sanitizer runtimes: the fuzz targets
 # (scripts/fuzz.sh) and the ThreadSanitizer build.
