@@ -99,7 +99,7 @@ def db_bench(work, num, value_size, batch):
         db = os.path.join(work, "db_bench-" + bench)
         shutil.rmtree(db, ignore_errors=True)
         out, seconds, rss = run(["db_bench", f"--benchmarks={bench}", f"--num={num}", f"--value_size={value_size}",
-                                 "--key_size=16", f"--batch_size={batch}", "--disable_wal=0", "--sync=0",
+                                 "--key_size=16", f"--batch_size={batch}", "--disable_wal=1", "--sync=0",
                                  "--compression_type=snappy", f"--db={db}", "--threads=1"])
         m = re.search(rf"^{bench}\s*:\s*([\d.]+) micros/op (\d+) ops/sec", out, re.M)
         if not m:
@@ -267,7 +267,7 @@ def main():
     print("db_bench fillseq, fillrandom ...", file=sys.stderr)
     result["db_bench"] = db_bench(work, first["replay"]["events"], record, 16384)
     result["db_bench"]["parameters"] = {"num": first["replay"]["events"], "value_size": record, "key_size": 16,
-                                        "batch_size": 16384, "wal": True, "sync": False}
+                                        "batch_size": 16384, "wal": False, "sync": False}
     rate = first["replay"]["replay_events_per_s"]
     result["ratio_replay_to_fillseq"] = rate / result["db_bench"]["fillseq"]["ops_per_s"]
     result["ratio_replay_to_fillrandom"] = rate / result["db_bench"]["fillrandom"]["ops_per_s"]
