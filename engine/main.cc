@@ -259,7 +259,8 @@ int RunVerify(const Globals& g) {
   if (!r.ok()) return Fail(r.status());
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& [p, n] : r->partitions) parts.push_back({{"partition", p}, {"records", n}});
-  PrintObject({{"ok", true}, {"events", r->events}, {"partitions", parts}, {"digest", HexOf(r->live_digest)},
+  PrintObject({{"ok", true}, {"events", r->events}, {"events_compared", r->applied}, {"partitions", parts},
+               {"digest", HexOf(r->live_digest)},
                {"chain_heads", HeadsJson(r->heads)}},
               Format(g));
   return 0;

@@ -6,6 +6,7 @@
 #include <thread>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <queue>
 #include <set>
 #include <sstream>
@@ -114,8 +115,13 @@ Ledger::Ledger(std::unique_ptr<EventLog> log, std::unique_ptr<ViewStore> views, 
 
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
                           const std::function<void(uint64_t)>& on_progress,
-                          std::map<std::string, std::string>* indicators, ApplyStats* stats, bool settle) {
+                          std::map<std::string, std::string>* indicators, ApplyStats* stats, bool settle,
+                          const std::vector<Offset>* until) {
   constexpr size_t kBatch = 16384;
+  if (until && until->size() != log.partitions()) {
+    return Status::InvalidArgument(fmt::format("apply: {} stopping offsets for {} partitions", until->size(),
+                                               log.partitions()));
+  }
   std::atomic<uint64_t> bytes{0};
   // Partitions share no case or merchant (the partition key is the merchant)
   // and the shared keys (counters, latest time) are merges: one projector per
@@ -140,15 +146,22 @@ Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
         LEDGER_ASSIGN_OR_RETURN(Offset written, log.WrittenEnd(p));
         want = std::max(want, written);
       }
+      // With `until`, the views being copied applied every record below it.
+      const Offset stop = until ? (*until)[p] : std::numeric_limits<Offset>::max();
+      if (until) want = std::max(want, stop);
       LEDGER_ASSIGN_OR_RETURN(Offset end, log.EndOffsetAtLeast(p, want));
-      if (next > end) {
+      const Offset applied_up_to = until ? std::max(next, stop) : next;
+      if (applied_up_to > end) {
         return Status::Corruption(fmt::format(
             "{} partition {} ends at offset {} but the views applied records up to offset {}: "
             "records acknowledged earlier are missing from the log; refusing to use it",
-            log.Describe(), p, end, next - 1));
+            log.Describe(), p, end, applied_up_to - 1));
       }
-      while (!failed) {
-        LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, kBatch));
+      while (!failed && next < stop) {
+        LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, std::min<uint64_t>(kBatch, stop - next)));
+        // Offsets need not be dense (a Kafka transaction's marker takes
+        // one): the records read may reach past `stop`.
+        while (!records.empty() && records.back().offset >= stop) records.pop_back();
         if (records.empty()) break;
         std::vector<Position> positions;
         positions.reserve(records.size());

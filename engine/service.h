@@ -169,13 +169,16 @@ std::string KeysDirFor(const std::string& data_dir);
 // With `indicators`, the public indicators of the merchants it changed are
 // added to it (merchant id -> JSON). With `settle`, it first waits for
 // every transaction already written to end (after an append whose outcome
-// is unknown), so that records committed late are not missed.
+// is unknown), so that records committed late are not missed. With `until`
+// (one offset per partition), it applies only the records below them: a
+// copy of views that stopped there, while the log goes on.
 struct ApplyStats {
   uint64_t bytes = 0;  // of the records applied
 };
 Result<uint64_t> ApplyLog(EventLog& log, ViewStore& views,
                           const std::function<void(uint64_t)>& on_progress = {},
                           std::map<std::string, std::string>* indicators = nullptr,
-                          ApplyStats* stats = nullptr, bool settle = false);
+                          ApplyStats* stats = nullptr, bool settle = false,
+                          const std::vector<Offset>* until = nullptr);
 
 }  // namespace ledger

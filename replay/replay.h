@@ -41,7 +41,8 @@ struct RebuildReport {
 Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const Progress& progress);
 
 struct VerifyReport {
-  uint64_t events = 0;
+  uint64_t events = 0;   // records whose chains were walked
+  uint64_t applied = 0;  // of them, those the live views had applied: the rebuild compared stops there
   std::vector<std::pair<PartitionId, uint64_t>> partitions;  // records per partition
   std::vector<ChainHead> heads;                              // each partition's chain head
   Hash32 live_digest{};
@@ -49,8 +50,11 @@ struct VerifyReport {
 };
 
 // Checks every record decodes and chains to the one before it, then rebuilds
-// into a scratch directory and compares digests with `live`. The error names
-// the partition and the first bad offset, or the two digests.
+// into a scratch directory, up to the offsets `live` has applied, and
+// compares digests with `live`. The error names the partition and the first
+// bad offset, or the two digests. Records appended while it runs (a server
+// writing to the same topic) are walked if they were there in time, never
+// compared.
 Result<VerifyReport> Verify(EventLog& log, const ViewStore& live, const std::string& scratch_dir,
                             const Progress& progress);
 

@@ -330,6 +330,11 @@ def outage(script, kdir, boot, tmp):
     aud = run(f"{tmp}/auditor", "export", extra=extra)
     check(f"an auditor's export works while the server writes ({aud.stderr.strip()[-200:]})",
           aud.returncode == 0 and aud.stdout.count("\n") > 0)
+    # And its verify: the rebuild stops where the auditor's views stopped,
+    # though the server goes on appending.
+    aud = run(f"{tmp}/auditor", "verify", extra=extra)
+    check(f"an auditor's verify passes while the server writes ({aud.stderr.strip()[-200:]})",
+          aud.returncode == 0)
     at_export = len(acked)
     time.sleep(1)
     with lock:
