@@ -146,6 +146,13 @@ std::string Projector::CommandRecord::Render() const {
   return out;
 }
 
+Projector::CommandRecord Projector::CommandRecord::Opened(std::string_view command_id, std::string_view raw_digest) {
+  CommandRecord r;
+  r.command_id = command_id;
+  r.digest = HexOf(reinterpret_cast<const uint8_t*>(raw_digest.data()), raw_digest.size());
+  return r;
+}
+
 Result<Projector::CommandRecord> Projector::CommandRecord::Parse(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object() || !j.contains("command_id")) {
@@ -219,12 +226,7 @@ Result<std::optional<std::string>> Projector::TransactionOwner(const std::string
 
 Result<std::optional<std::string>> Projector::CommandResult(const std::string& id) {
   auto it = command_digests_.find(id);
-  if (it != command_digests_.end()) {
-    CommandRecord r;
-    r.command_id = id;
-    r.digest = HexOf(reinterpret_cast<const uint8_t*>(it->second.data()), it->second.size());
-    return std::optional<std::string>(r.Render());
-  }
+  if (it != command_digests_.end()) return std::optional<std::string>(CommandRecord::Opened(id, it->second).Render());
   return store_.Get(Cf::kCommands, id);
 }
 
@@ -408,10 +410,7 @@ Status Projector::Commit(const std::vector<Position>& positions) {
             }
           }
         }
-        if (r.command_id.empty()) {
-          r.command_id = s.command_id;
-          r.digest = HexOf(reinterpret_cast<const uint8_t*>(s.command_digest.data()), s.command_digest.size());
-        }
+        if (r.command_id.empty()) r = CommandRecord::Opened(s.command_id, s.command_digest);
         it = results.emplace(s.command_id, std::move(r)).first;
       }
       if (!s.case_id.empty() && it->second.case_id.empty()) it->second.case_id = s.case_id;

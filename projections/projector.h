@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -96,6 +95,8 @@ class Projector {
     std::vector<Event> events;
     std::string Render() const;
     static Result<CommandRecord> Parse(std::string_view text);
+    // A command with no events yet; `raw_digest` as the envelope holds it.
+    static CommandRecord Opened(std::string_view command_id, std::string_view raw_digest);
   };
   Result<CaseState*> LoadCase(const std::string& id);
   Result<MerchantState*> LoadMerchant(const std::string& id);
