@@ -279,7 +279,11 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
       return Status::Corruption(fmt::format("event {} names case {} that was never filed",
                                             e->event_id() ? e->event_id()->str() : "?", case_id));
     }
+    // The state before the event, but for its list of events, which the
+    // rules never read and which would make the copy grow with the case.
+    std::vector<fb::EventPosition> events = std::move(c->events);
     before.reset(new CaseState(*c));
+    c->events = std::move(events);
     EvolveCase(*c, *e);
     DiffTimers(TimersOf(*before), TimersOf(*c), new_timers);
     IndexCase(*before, *c, e->occurred_at_ms());
@@ -336,7 +340,7 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
   s.opens_command = e->event_id() && e->event_id()->string_view().size() >= 2 &&
                     e->event_id()->string_view().substr(e->event_id()->size() - 2) == "/0";
   if (!s.command_id.empty()) command_digests_.emplace(s.command_id, s.command_digest);
-  if (m->events % kSnapshotEvery == 0) s.snapshot = EncodeMerchantState(*m);
+  if (m->events % kSnapshotEvery == 0) s.snapshot = std::make_unique<MerchantState>(*m);
   s.at = e->occurred_at_ms();
   if (e->policy_version()) {
     last_policy_version_.assign(e->policy_version()->string_view());
@@ -367,6 +371,27 @@ Status Projector::Commit(const std::vector<Position>& positions) {
                                                positions.size(), staged_.size()));
   }
   rocksdb::WriteBatch& batch = *batch_;
+  // Where the staged events landed: each case keeps all of its events, each
+  // merchant those since its last snapshot. A snapshot takes the merchant's
+  // recent events up to its own, which then start afresh.
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    StagedEvent& s = staged_[i];
+    const fb::EventPosition at(positions[i].partition, positions[i].offset);
+    if (!s.case_id.empty()) {
+      auto c = cases_.find(s.case_id);
+      if (c != cases_.end() && c->second) c->second->events.push_back(at);
+    }
+    auto m = merchants_.find(s.merchant_id);
+    if (m == merchants_.end() || !m->second) continue;
+    std::vector<fb::EventPosition>& recent = m->second->recent_events;
+    recent.push_back(at);
+    if (s.snapshot) {
+      s.snapshot->recent_events = std::move(recent);
+      recent.clear();
+      batch.Put(store_.handle(Cf::kIndex), SnapshotKey(s.merchant_id, s.at, at.partition(), at.offset()),
+                EncodeMerchantState(*s.snapshot));
+    }
+  }
   for (const auto& id : dirty_cases_) {
     const auto& c = cases_[id];
     if (c) batch.Put(store_.handle(Cf::kCases), id, EncodeCaseState(*c));
@@ -377,22 +402,13 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     batch.Put(store_.handle(Cf::kMerchants), id, EncodeMerchantState(*m));
     if (collect_indicators_) indicators_[id] = MerchantJson(*m, m->last_event_ms).dump();
   }
-  // Command results, event index, analytics, and progress per partition.
+  // Command results, analytics, and progress per partition.
   std::map<std::string, CommandRecord> results;
   std::map<PartitionId, const Position*> last;
   TimeMs max_time = 0;
   for (size_t i = 0; i < staged_.size(); ++i) {
     const StagedEvent& s = staged_[i];
     const Position& pos = positions[i];
-    if (!s.case_id.empty()) {
-      batch.Put(store_.handle(Cf::kIndex),
-                "ev/" + s.case_id + std::string(1, '\0') + EncodeU64(pos.partition) + EncodeU64(pos.offset), "");
-    }
-    if (!s.snapshot.empty()) {
-      batch.Put(store_.handle(Cf::kIndex), SnapshotKey(s.merchant_id, s.at, pos.partition, pos.offset), s.snapshot);
-    }
-    batch.Put(store_.handle(Cf::kIndex),
-              "mev/" + s.merchant_id + std::string(1, '\0') + EncodeU64(pos.partition) + EncodeU64(pos.offset), "");
     if (!s.command_id.empty()) {
       auto it = results.find(s.command_id);
       if (it == results.end()) {

@@ -83,7 +83,9 @@ class Projector {
     std::string_view type;  // PayloadName: a static name
     TimeMs at = 0;
     bool opens_command = false;  // the first event of its command
-    std::string snapshot;        // the merchant's state after this event, every kSnapshotEvery events
+    // The merchant's state after this event, every kSnapshotEvery events;
+    // its recent events are filled in by Commit, which knows the positions.
+    std::unique_ptr<MerchantState> snapshot;
   };
   struct CommandRecord {
     struct Event {

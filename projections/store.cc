@@ -110,7 +110,27 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir, Mode 
   // handles[0] is the default family, unused.
   std::vector<rocksdb::ColumnFamilyHandle*> ours(handles.begin() + 1, handles.end());
   db->DestroyColumnFamilyHandle(handles[0]);
-  return std::unique_ptr<ViewStore>(new ViewStore(dir, std::move(db), std::move(ours), mode));
+  std::unique_ptr<ViewStore> views(new ViewStore(dir, std::move(db), std::move(ours), mode));
+  LEDGER_RETURN_IF_ERROR(views->CheckFormat());
+  return views;
+}
+
+// Views are built by one layout of keys and values, which a ledger of another
+// layout would misread: a store says which it holds, and one written before
+// the layout was recorded (format 1) holds progress offsets but no format.
+Status ViewStore::CheckFormat() {
+  LEDGER_ASSIGN_OR_RETURN(auto format, Get(Cf::kMeta, kFormatKey));
+  if (format && *format == kFormat) return Status::Ok();
+  LEDGER_ASSIGN_OR_RETURN(auto progress, Scan(Cf::kMeta, "offset/", 1));
+  if (!format && progress.empty()) {
+    auto s = db_->Put(rocksdb::WriteOptions(), handle(Cf::kMeta), kFormatKey, kFormat);
+    if (!s.ok()) return Status::IoError(fmt::format("views {}: {}", dir_, s.ToString()));
+    return Status::Ok();
+  }
+  return Status::Unavailable(fmt::format(
+      "views {} are in layout {} and this ledger reads layout {}: run `ledger rebuild` to build them "
+      "again from the log (the log is not touched)",
+      dir_, format ? *format : std::string("1"), kFormat));
 }
 
 ViewStore::ViewStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
@@ -180,6 +200,16 @@ Result<std::optional<std::pair<std::string, std::string>>> ViewStore::LastAtOrBe
     Cf cf, const std::string& prefix, const std::string& key) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
   it->SeekForPrev(key);
+  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
+  return std::optional<std::pair<std::string, std::string>>(
+      std::make_pair(it->key().ToString(), it->value().ToString()));
+}
+
+Result<std::optional<std::pair<std::string, std::string>>> ViewStore::FirstAtOrAfter(
+    Cf cf, const std::string& prefix, const std::string& key) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  it->Seek(key);
   if (!it->status().ok()) return Status::IoError(it->status().ToString());
   if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
   return std::optional<std::pair<std::string, std::string>>(

@@ -4,8 +4,9 @@
 //   timers     Timer::Key() -> ""           (every pending deadline and decay, by due time)
 //   analytics  dimension key -> count / histogram (projections/views.h)
 //   commands   command id -> result JSON   (idempotent retries)
-//   index      "tx/" transaction key -> case id; "ev/" case id \0 partition offset -> ""
+//   index      "tx/" transaction key -> case id, "snap/" merchant snapshots, ... (docs/projections.md)
 //   meta       "offset/<p>", "head/<p>", "max_time", "policy_version", "schema_version"
+//              , "views_format"
 //              (of the latest event applied). The digest is computed on demand
 //              (Digest()) by `ledger verify` and `ledger rebuild`.
 // Everything but meta is covered by Digest(); all of it is a pure function
@@ -66,6 +67,10 @@ class ViewStore {
   Result<std::optional<std::pair<std::string, std::string>>> LastAtOrBefore(Cf cf, const std::string& prefix,
                                                                             const std::string& key) const;
 
+  // The first key of `cf` that starts with `prefix` and is >= `key`, with its value.
+  Result<std::optional<std::pair<std::string, std::string>>> FirstAtOrAfter(Cf cf, const std::string& prefix,
+                                                                            const std::string& key) const;
+
   // BLAKE2b-256 over every key and value of every column family but meta.
   Result<Hash32> Digest() const;
 
@@ -75,7 +80,13 @@ class ViewStore {
   static std::string OffsetKey(PartitionId p);
   static std::string HeadKey(PartitionId p);
 
+  // The layout of keys and values this build writes and reads, kept in meta
+  // under kFormatKey; Open refuses views of another layout (rebuild them).
+  static constexpr const char* kFormatKey = "views_format";
+  static constexpr const char* kFormat = "2";
+
  private:
+  Status CheckFormat();
   ViewStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
             std::vector<rocksdb::ColumnFamilyHandle*> handles, Mode mode);
   std::string dir_;

@@ -5,21 +5,18 @@
 #include "engine/state.h"
 #include "events/codec.h"
 #include "projections/views.h"
+#include "replay/replay.h"
 
 namespace ledger {
 
 Result<std::vector<TimelineEntry>> CaseHistory(EventLog& log, const ViewStore& views,
                                                const std::string& case_id,
                                                const EventJson& renderer) {
-  const std::string prefix = "ev/" + case_id + std::string(1, '\0');
-  LEDGER_ASSIGN_OR_RETURN(auto keys, views.Scan(Cf::kIndex, prefix, SIZE_MAX));
-  if (keys.empty()) return Status::NotFound(fmt::format("case {} does not exist", case_id));
+  LEDGER_ASSIGN_OR_RETURN(auto positions, CaseEventPositions(views, case_id));
+  if (positions.empty()) return Status::NotFound(fmt::format("case {} does not exist", case_id));
   std::vector<TimelineEntry> out;
   CaseState state;
-  for (const auto& [key, unused] : keys) {
-    const std::string_view rest = std::string_view(key).substr(prefix.size());
-    const auto partition = static_cast<PartitionId>(DecodeU64(rest.substr(0, 8)));
-    const Offset offset = DecodeU64(rest.substr(8, 8));
+  for (const auto& [partition, offset, unused] : positions) {
     LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(partition, offset, 1));
     if (records.empty() || records[0].offset != offset) {
       return Status::Corruption(fmt::format("case {}: partition {} offset {} is missing from {}",

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -27,15 +28,17 @@ uint64_t TotalRecords(EventLog& log) {
   return n;
 }
 
-Result<std::vector<Position>> Positions(const ViewStore& views, const std::string& prefix) {
-  LEDGER_ASSIGN_OR_RETURN(auto keys, views.Scan(Cf::kIndex, prefix, SIZE_MAX));
+std::vector<Position> PositionsOf(const std::vector<fb::EventPosition>& v) {
   std::vector<Position> out;
-  out.reserve(keys.size());
-  for (const auto& [key, unused] : keys) {
-    const std::string_view rest = std::string_view(key).substr(prefix.size());
-    out.push_back({static_cast<PartitionId>(DecodeU64(rest.substr(0, 8))), DecodeU64(rest.substr(8, 8)), {}});
-  }
+  out.reserve(v.size());
+  for (const auto& p : v) out.push_back({p.partition(), p.offset(), {}});
   return out;
+}
+
+// The recent events kept in a stored merchant state or snapshot.
+Result<std::vector<Position>> RecentEventsOf(std::string_view stored) {
+  LEDGER_ASSIGN_OR_RETURN(auto m, DecodeMerchantState(stored));
+  return PositionsOf(m->recent_events);
 }
 
 Result<std::string> ReadOne(EventLog& log, const Position& pos) {
@@ -50,11 +53,32 @@ Result<std::string> ReadOne(EventLog& log, const Position& pos) {
 }  // namespace
 
 Result<std::vector<Position>> CaseEventPositions(const ViewStore& views, const std::string& case_id) {
-  return Positions(views, "ev/" + case_id + std::string(1, '\0'));
+  LEDGER_ASSIGN_OR_RETURN(auto stored, views.Get(Cf::kCases, case_id));
+  if (!stored) return std::vector<Position>();
+  LEDGER_ASSIGN_OR_RETURN(auto c, DecodeCaseState(*stored));
+  return PositionsOf(c->events);
 }
 
 Result<std::vector<Position>> MerchantEventPositions(const ViewStore& views, const std::string& merchant_id) {
-  return Positions(views, "mev/" + merchant_id + std::string(1, '\0'));
+  // Each snapshot holds the events since the one before it; the merchant's
+  // state those since the last. The state is read first: a snapshot a
+  // commit adds meanwhile is then among those scanned, and the state's
+  // events already in it are skipped.
+  LEDGER_ASSIGN_OR_RETURN(auto current, views.Get(Cf::kMerchants, merchant_id));
+  if (!current) return std::vector<Position>();
+  LEDGER_ASSIGN_OR_RETURN(auto snapshots, views.Scan(Cf::kIndex, "snap/" + merchant_id + std::string(1, '\0'), SIZE_MAX));
+  std::vector<Position> out;
+  for (const auto& [unused, stored] : snapshots) {
+    LEDGER_ASSIGN_OR_RETURN(auto some, RecentEventsOf(stored));
+    out.insert(out.end(), some.begin(), some.end());
+  }
+  LEDGER_ASSIGN_OR_RETURN(auto recent, RecentEventsOf(*current));
+  for (const auto& p : recent) {
+    if (out.empty() || std::tie(p.partition, p.offset) > std::tie(out.back().partition, out.back().offset)) {
+      out.push_back(p);
+    }
+  }
+  return out;
 }
 
 Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const Progress& progress) {
@@ -169,22 +193,27 @@ Result<std::unique_ptr<MerchantState>> MerchantAsOf(EventLog& log, const ViewSto
     }
     return &c;
   };
-  const std::string mev = "mev/" + merchant_id + std::string(1, '\0');
-  std::string start = mev;
-  if (from) start += EncodeU64(from->partition) + EncodeU64(from->offset + 1);
-  const std::string end = "mev/" + merchant_id + std::string(1, '\1');
-  for (bool more = true; more;) {
-    LEDGER_ASSIGN_OR_RETURN(auto keys, views.KeysBetween(Cf::kIndex, start, end, 256));
-    more = keys.size() == 256;
-    for (const auto& key : keys) {
-      const std::string_view rest = std::string_view(key).substr(mev.size());
-      const Position pos{static_cast<PartitionId>(DecodeU64(rest.substr(0, 8))), DecodeU64(rest.substr(8, 8)), {}};
+  // The events after the snapshot: those the next snapshot holds or, when
+  // there is none yet, those the merchant's state holds. The state is read
+  // first, and the chain of snapshots is followed until an event is past
+  // `as_of`: a snapshot a live commit adds meanwhile is then followed too,
+  // and the state's events it already holds are skipped.
+  LEDGER_ASSIGN_OR_RETURN(auto current, views.Get(Cf::kMerchants, merchant_id));
+  if (!current) return Status::NotFound(fmt::format("merchant {} does not exist", merchant_id));
+  std::optional<Position> last = from;  // the last event folded (or the snapshot's)
+  std::string after = snap ? snap->first + std::string(1, '\0') : snap_prefix;
+  for (bool past = false; !past;) {
+    LEDGER_ASSIGN_OR_RETURN(auto next, views.FirstAtOrAfter(Cf::kIndex, snap_prefix, after));
+    LEDGER_ASSIGN_OR_RETURN(auto later, RecentEventsOf(next ? next->second : *current));
+    for (const auto& pos : later) {
+      if (last && std::tie(pos.partition, pos.offset) <= std::tie(last->partition, last->offset)) continue;
       LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadOne(log, pos));
       LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(bytes, pos.partition, pos.offset));
       if (e->occurred_at_ms() > as_of) {  // a partition's events are in time order
-        more = false;
+        past = true;
         break;
       }
+      last = pos;
       registered = registered || e->payload_type() == fb::Payload::MerchantRegistered;
       const std::string case_id(CaseIdOf(*e));
       if (case_id.empty()) {
@@ -196,7 +225,8 @@ Result<std::unique_ptr<MerchantState>> MerchantAsOf(EventLog& log, const ViewSto
       EvolveCase(*c, *e);
       EvolveMerchant(*merchant, *e, &before, c);
     }
-    if (!keys.empty()) start = keys.back() + std::string(1, '\0');
+    if (!next) break;
+    after = next->first + std::string(1, '\0');
   }
   if (!registered) {
     return Status::NotFound(fmt::format("merchant {} was not registered at {}", merchant_id, FormatTime(as_of)));

@@ -181,6 +181,86 @@ TEST_CASE("Rebuild swaps in fresh views equal to the live ones", "[replay][rebui
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("Views of another layout are refused, and a rebuild makes them readable", "[replay][rebuild]") {
+  const auto dir = TempDir("layout");
+  ManualClock clock(ParseTime(kStart).value());
+  Hash32 live;
+  LedgerOptions o;
+  o.data_dir = dir;
+  {
+    auto l = Ledger::Open(o, clock).value();
+    WorkloadOptions w;
+    w.merchants = 4;
+    w.complaints_per_month = 20;
+    w.months = 1;
+    w.start = "2026-03-01";
+    REQUIRE(RunWorkload(*l, clock, w, {}).ok());
+    live = l->views().Digest().value();
+  }
+  for (const std::optional<std::string>& written : {std::optional<std::string>(), std::optional<std::string>("3")}) {
+    INFO("views_format " << written.value_or("absent"));
+    {
+      auto views = ViewStore::Open(dir + "/views").value();
+      auto* meta = views->handle(Cf::kMeta);
+      auto s = written ? views->db()->Put(rocksdb::WriteOptions(), meta, ViewStore::kFormatKey, *written)
+                       : views->db()->Delete(rocksdb::WriteOptions(), meta, ViewStore::kFormatKey);
+      REQUIRE(s.ok());
+    }
+    auto refused = ViewStore::Open(dir + "/views");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == Code::kUnavailable);
+    CHECK_THAT(refused.status().message(), Catch::Contains("layout " + written.value_or("1")) &&
+                                               Catch::Contains("ledger rebuild"));
+    CHECK_FALSE(Ledger::Open(o, clock).ok());
+    auto log = EmbeddedLog::Open(dir + "/log").value();
+    auto r = Rebuild(*log, dir + "/views", {});
+    REQUIRE(r.ok());
+    CHECK(r->digest == live);
+    auto reopened = ViewStore::Open(dir + "/views");
+    REQUIRE(reopened.ok());
+    CHECK(reopened.value()->Get(Cf::kMeta, ViewStore::kFormatKey).value() == std::string(ViewStore::kFormat));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("A case's and a merchant's lists of events equal a scan of the whole log", "[replay][history]") {
+  auto& s = Shared();
+  EventLog& log = s.ledger->log();
+  std::map<std::string, std::vector<std::pair<PartitionId, Offset>>> by_case, by_merchant;
+  for (PartitionId p = 0; p < log.partitions(); ++p) {
+    for (Offset from = 0;;) {
+      auto records = log.Read(p, from, 1024).value();
+      if (records.empty()) break;
+      for (const auto& rec : records) {
+        const fb::Event* e = DecodeEvent(rec.bytes, p, rec.offset).value();
+        by_merchant[std::string(e->partition_key()->string_view())].emplace_back(p, rec.offset);
+        const std::string case_id(CaseIdOf(*e));
+        if (!case_id.empty()) by_case[case_id].emplace_back(p, rec.offset);
+        from = rec.offset + 1;
+      }
+    }
+  }
+  auto listed = [](const std::vector<Position>& v) {
+    std::vector<std::pair<PartitionId, Offset>> out;
+    for (const auto& pos : v) out.emplace_back(pos.partition, pos.offset);
+    return out;
+  };
+  size_t beyond_a_snapshot = 0;
+  for (const auto& [id, events] : by_merchant) {
+    INFO("merchant " << id);
+    CHECK(listed(MerchantEventPositions(s.ledger->views(), id).value()) == events);
+    if (events.size() > 2 * 128) ++beyond_a_snapshot;
+  }
+  CHECK(beyond_a_snapshot > 3);
+  for (const auto& [id, events] : by_case) {
+    INFO("case " << id);
+    CHECK(listed(CaseEventPositions(s.ledger->views(), id).value()) == events);
+  }
+  CHECK(by_case.size() == s.complaints);
+  CHECK(CaseEventPositions(s.ledger->views(), "no-such-case").value().empty());
+  CHECK(MerchantEventPositions(s.ledger->views(), "no-such-merchant").value().empty());
+}
+
 TEST_CASE("Verify names the partition and first bad offset of a deleted record", "[replay][verify][tamper]") {
   const auto dir = TempDir("verify");
   ManualClock clock(ParseTime(kStart).value());
