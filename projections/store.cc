@@ -40,6 +40,22 @@ class U64Merge : public rocksdb::AssociativeMergeOperator {
  private:
   bool max_;
 };
+// The smallest key greater than every key that starts with `prefix` (none
+// when the prefix is all 0xff bytes): an iterator's upper bound, so that a
+// seek past the prefix's last key stops there instead of stepping over the
+// deleted keys that follow it (a family's `st/` index is mostly tombstones).
+std::optional<std::string> PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(prefix.back());
+    if (last != 0xff) {
+      ++last;
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string EncodeU64(uint64_t v) {
@@ -169,7 +185,12 @@ Status ViewStore::Write(rocksdb::WriteBatch& batch) {
 Result<std::vector<std::pair<std::string, std::string>>> ViewStore::Scan(
     Cf cf, const std::string& prefix, size_t limit) const {
   std::vector<std::pair<std::string, std::string>> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  const auto end = PrefixEnd(prefix);
+  const std::string bound_key = end.value_or("");
+  rocksdb::Slice bound(bound_key);
+  rocksdb::ReadOptions ro;
+  if (end) ro.iterate_upper_bound = &bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
   for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
     if (!it->key().starts_with(prefix)) break;
     out.emplace_back(it->key().ToString(), it->value().ToString());
@@ -181,7 +202,10 @@ Result<std::vector<std::pair<std::string, std::string>>> ViewStore::Scan(
 Result<std::vector<std::string>> ViewStore::KeysBetween(Cf cf, const std::string& from,
                                                         const std::string& to, size_t limit) const {
   std::vector<std::string> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  rocksdb::Slice bound(to);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
   for (it->Seek(from); it->Valid() && out.size() < limit; it->Next()) {
     if (it->key().compare(to) >= 0) break;
     out.push_back(it->key().ToString());
@@ -198,7 +222,10 @@ Status ViewStore::Flush() {
 
 Result<std::optional<std::pair<std::string, std::string>>> ViewStore::LastAtOrBefore(
     Cf cf, const std::string& prefix, const std::string& key) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  rocksdb::Slice bound(prefix);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
   it->SeekForPrev(key);
   if (!it->status().ok()) return Status::IoError(it->status().ToString());
   if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
@@ -208,7 +235,12 @@ Result<std::optional<std::pair<std::string, std::string>>> ViewStore::LastAtOrBe
 
 Result<std::optional<std::pair<std::string, std::string>>> ViewStore::FirstAtOrAfter(
     Cf cf, const std::string& prefix, const std::string& key) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+  const auto end = PrefixEnd(prefix);
+  const std::string bound_key = end.value_or("");
+  rocksdb::Slice bound(bound_key);
+  rocksdb::ReadOptions ro;
+  if (end) ro.iterate_upper_bound = &bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
   it->Seek(key);
   if (!it->status().ok()) return Status::IoError(it->status().ToString());
   if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();

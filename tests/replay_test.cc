@@ -223,6 +223,47 @@ TEST_CASE("Views of another layout are refused, and a rebuild makes them readabl
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("Prefix reads of the views stop at the prefix, past deleted keys and at 0xff bytes", "[replay][store]") {
+  const auto dir = TempDir("prefix");
+  {
+    auto views = ViewStore::Open(dir + "/views").value();
+    auto* index = views->handle(Cf::kIndex);
+    const rocksdb::WriteOptions wo;
+    for (const char* k : {"snap/a\0\x01", "snap/a\0\x02", "snap/b\0\x01"}) {
+      REQUIRE(views->db()->Put(wo, index, std::string(k, 8), "v").ok());
+    }
+    // Keys after the prefixes, put and deleted, as the open-case index is.
+    for (int i = 0; i < 1000; ++i) {
+      const std::string k = fmt::format("st/{:04}", i);
+      REQUIRE(views->db()->Put(wo, index, k, "").ok());
+      REQUIRE(views->db()->Delete(wo, index, k).ok());
+    }
+    REQUIRE(views->db()->Put(wo, index, "zz", "last").ok());
+    REQUIRE(views->db()->Put(wo, index, std::string("\xff\xff\x01", 3), "ff").ok());
+    const std::string a("snap/a\0", 7), b("snap/b\0", 7), c("snap/c\0", 7);
+    CHECK(views->Scan(Cf::kIndex, a, 10).value().size() == 2);
+    CHECK(views->Scan(Cf::kIndex, "snap/", 10).value().size() == 3);
+    CHECK(views->Scan(Cf::kIndex, "st/", 10).value().empty());
+    auto first = views->FirstAtOrAfter(Cf::kIndex, a, a + "\x02").value();
+    REQUIRE(first);
+    CHECK(first->first == a + "\x02");
+    CHECK_FALSE(views->FirstAtOrAfter(Cf::kIndex, a, a + "\x03").value());
+    CHECK_FALSE(views->FirstAtOrAfter(Cf::kIndex, b, b + "\x02").value());
+    CHECK_FALSE(views->FirstAtOrAfter(Cf::kIndex, c, c).value());
+    auto ff = views->FirstAtOrAfter(Cf::kIndex, std::string("\xff\xff", 2), std::string("\xff\xff", 2)).value();
+    REQUIRE(ff);
+    CHECK(ff->second == "ff");
+    auto last = views->LastAtOrBefore(Cf::kIndex, b, b + "\xff").value();
+    REQUIRE(last);
+    CHECK(last->first == b + "\x01");
+    CHECK_FALSE(views->LastAtOrBefore(Cf::kIndex, b, b).value());
+    CHECK_FALSE(views->LastAtOrBefore(Cf::kIndex, c, c + "\xff").value());
+    CHECK(views->KeysBetween(Cf::kIndex, "snap/", "snap/b", 10).value().size() == 2);
+    CHECK(views->KeysBetween(Cf::kIndex, "snap/", "zzz", 10).value().size() == 4);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("A case's and a merchant's lists of events equal a scan of the whole log", "[replay][history]") {
   auto& s = Shared();
   EventLog& log = s.ledger->log();
