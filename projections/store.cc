@@ -56,6 +56,21 @@ std::optional<std::string> PrefixEnd(std::string prefix) {
   return std::nullopt;
 }
 
+// Read options whose upper bound ends the reads at `prefix`'s last key.
+struct PrefixBound {
+  explicit PrefixBound(const std::string& prefix) : end(PrefixEnd(prefix)) {
+    if (end) {
+      slice = *end;
+      options.iterate_upper_bound = &slice;
+    }
+  }
+  PrefixBound(const PrefixBound&) = delete;
+  PrefixBound& operator=(const PrefixBound&) = delete;
+  std::optional<std::string> end;
+  rocksdb::Slice slice;
+  rocksdb::ReadOptions options;
+};
+
 }  // namespace
 
 std::string EncodeU64(uint64_t v) {
@@ -185,12 +200,8 @@ Status ViewStore::Write(rocksdb::WriteBatch& batch) {
 Result<std::vector<std::pair<std::string, std::string>>> ViewStore::Scan(
     Cf cf, const std::string& prefix, size_t limit) const {
   std::vector<std::pair<std::string, std::string>> out;
-  const auto end = PrefixEnd(prefix);
-  const std::string bound_key = end.value_or("");
-  rocksdb::Slice bound(bound_key);
-  rocksdb::ReadOptions ro;
-  if (end) ro.iterate_upper_bound = &bound;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
+  const PrefixBound bound(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bound.options, handle(cf)));
   for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
     if (!it->key().starts_with(prefix)) break;
     out.emplace_back(it->key().ToString(), it->value().ToString());
@@ -235,12 +246,8 @@ Result<std::optional<std::pair<std::string, std::string>>> ViewStore::LastAtOrBe
 
 Result<std::optional<std::pair<std::string, std::string>>> ViewStore::FirstAtOrAfter(
     Cf cf, const std::string& prefix, const std::string& key) const {
-  const auto end = PrefixEnd(prefix);
-  const std::string bound_key = end.value_or("");
-  rocksdb::Slice bound(bound_key);
-  rocksdb::ReadOptions ro;
-  if (end) ro.iterate_upper_bound = &bound;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
+  const PrefixBound bound(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bound.options, handle(cf)));
   it->Seek(key);
   if (!it->status().ok()) return Status::IoError(it->status().ToString());
   if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
