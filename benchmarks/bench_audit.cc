@@ -14,13 +14,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/command_json.h"
+#include "app/ledger/command_codec.h"
 #include "events/codec.h"
 #include "events/open_log.h"
 #include "projections/store.h"
 #include "projections/views.h"
 #include "replay/history.h"
 #include "replay/replay.h"
+#include "replay/event_json.h"
 
 using namespace ledger;
 

@@ -20,7 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/service.h"
+#include "app/ledger/service.h"
 #include "events/embedded_log.h"
 
 using namespace ledger;

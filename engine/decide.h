@@ -9,7 +9,7 @@
 #include "commands_generated.h"
 #include "engine/policy.h"
 #include "engine/state.h"
-#include "engine/status.h"
+#include "common/status.h"
 
 namespace ledger {
 

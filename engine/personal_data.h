@@ -1,8 +1,7 @@
 // Consumers' personal data (name, phone): validated on filing, sealed with a
 // per-consumer key before it reaches the log, opened on read by those allowed
 // to see it, and made unreadable everywhere at once by destroying the key.
-// The keys live in a KeyStore under the ledger's data directory, never in the
-// log (embedded or Kafka). Format and choices: docs/log-format.md,
+// The keys live outside the log (embedded or Kafka), behind ConsumerKeys. Format and choices: docs/log-format.md,
 // docs/decisions.md, RELIABILITY.md.
 #pragma once
 
@@ -17,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/decide.h"
-#include "engine/status.h"
+#include "common/status.h"
 
 namespace ledger {
 
@@ -30,36 +29,18 @@ Status ValidatePersonalData(std::string_view name, std::string_view phone);
 
 using ConsumerKey = std::array<uint8_t, 32>;
 
-// One 256-bit key per consumer, one file per key: DIR/<hex BLAKE2b-128 of the
-// consumer id>.key (0600, in a 0700 directory). A key is written to a new
-// file, fsynced, renamed into place and the directory fsynced before
-// GetOrCreate returns. Erase overwrites the key's bytes with zeros, fsyncs,
-// unlinks and leaves DIR/<hash>.erased. Thread-safe; several processes may
-// share a directory (creation is atomic by rename with O_EXCL on the name).
-class KeyStore {
+// Where consumers' keys are kept (app/ledger/key_store.h keeps them in
+// files). The rules only ask for a key and learn whether one was erased;
+// how keys are stored is not theirs to know.
+class ConsumerKeys {
  public:
-  // Creates DIR (mode 0700) if missing.
-  static Result<std::unique_ptr<KeyStore>> Open(const std::string& dir);
-
+  virtual ~ConsumerKeys() = default;
   // The consumer's key, created (durably) when it has none.
-  Result<ConsumerKey> GetOrCreate(std::string_view consumer_id);
+  virtual Result<ConsumerKey> GetOrCreate(std::string_view consumer_id) = 0;
   // The consumer's key; nullopt when it has none (never created, or erased).
-  Result<std::optional<ConsumerKey>> Find(std::string_view consumer_id) const;
+  virtual Result<std::optional<ConsumerKey>> Find(std::string_view consumer_id) const = 0;
   // Whether an erasure was recorded for this consumer.
-  bool WasErased(std::string_view consumer_id) const;
-
-  enum class Erased { kNow, kAlready };
-  // Destroys the consumer's key. NotFound when it never had one.
-  Result<Erased> Erase(std::string_view consumer_id);
-
-  // DIR/<hash>.key (whether or not it exists).
-  std::string KeyPath(std::string_view consumer_id) const;
-  const std::string& dir() const { return dir_; }
-
- private:
-  explicit KeyStore(std::string dir) : dir_(std::move(dir)) {}
-  std::string Base(std::string_view consumer_id) const;
-  std::string dir_;
+  virtual bool WasErased(std::string_view consumer_id) const = 0;
 };
 
 // XChaCha20-Poly1305 (IETF): 24-byte random nonce ‖ ciphertext ‖ 16-byte tag;
@@ -73,7 +54,7 @@ std::optional<std::string> Unseal(const ConsumerKey& key, std::string_view consu
 // For a FileComplaint with a name or phone: gets the consumer's key (created
 // durably if new) and puts the sealed fields into the ComplaintFiled draft.
 // Fails when personal data is given and `keys` is null.
-Status SealPersonalData(const fb::CommandEnvelope& cmd, std::vector<Draft>& drafts, KeyStore* keys);
+Status SealPersonalData(const fb::CommandEnvelope& cmd, std::vector<Draft>& drafts, ConsumerKeys* keys);
 
 // Adds the personal data of a filing to `out`. Nothing when none was filed
 // (both sealed fields empty) or when `keys` is null (the reader may not see
@@ -82,10 +63,10 @@ Status SealPersonalData(const fb::CommandEnvelope& cmd, std::vector<Draft>& draf
 // when the key is gone.
 void RevealPersonalData(nlohmann::json& out, const std::string& consumer_id,
                         const std::vector<uint8_t>& name_sealed, const std::vector<uint8_t>& phone_sealed,
-                        const KeyStore* keys);
+                        const ConsumerKeys* keys);
 
 // Event JSON (as EventJson renders it): drops the sealed fields of a
 // ComplaintFiled payload and, with `keys`, adds what RevealPersonalData adds.
-void RevealPersonalDataInEvent(nlohmann::json& event, const KeyStore* keys);
+void RevealPersonalDataInEvent(nlohmann::json& event, const ConsumerKeys* keys);
 
 }  // namespace ledger

@@ -1,6 +1,5 @@
 #include "engine/policy.h"
 
-#include <fstream>
 #include <sstream>
 #include <type_traits>
 
@@ -163,17 +162,10 @@ Result<Policy> ParsePolicy(std::string_view text) {
   return p;
 }
 
-Result<Policy> LoadPolicy(const std::string& name_or_path) {
-  if (name_or_path == "enamad") return ParsePolicy(kEnamadPolicy);
-  if (name_or_path == "cfpb") return ParsePolicy(kCfpbPolicy);
-  const std::string& path = name_or_path;
-  std::ifstream in(path);
-  if (!in) return Status::NotFound(fmt::format("policy '{}': cannot read {}", name_or_path, path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto p = ParsePolicy(ss.str());
-  if (!p.ok()) return Status::InvalidArgument(fmt::format("{}: {}", path, p.status().message()));
-  return p;
+std::optional<std::string_view> BuiltinPolicyText(std::string_view name) {
+  if (name == "enamad") return std::string_view(kEnamadPolicy);
+  if (name == "cfpb") return std::string_view(kCfpbPolicy);
+  return std::nullopt;
 }
 
 }  // namespace ledger

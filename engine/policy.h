@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common_generated.h"
-#include "engine/status.h"
-#include "engine/time.h"
+#include "common/status.h"
+#include "common/time.h"
 
 namespace ledger {
 
@@ -56,7 +56,8 @@ struct Policy {
 
 // Parses a policy document; the error names the bad field.
 Result<Policy> ParsePolicy(std::string_view json_text);
-// Loads a built-in profile by name (`enamad`, `cfpb`) or a JSON file by path.
-Result<Policy> LoadPolicy(const std::string& name_or_path);
+// The document of a profile compiled into the program, by name (`enamad`,
+// `cfpb`); nullopt for another name. (Policies in files: app/ledger/policy_file.h.)
+std::optional<std::string_view> BuiltinPolicyText(std::string_view name);
 
 }  // namespace ledger

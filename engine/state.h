@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/time.h"
+#include "common/time.h"
 #include "events_generated.h"
 #include "views_generated.h"
 

@@ -21,16 +21,6 @@ Hash32 HashRecord(std::string_view bytes) {
   return h;
 }
 
-std::string HexOf(const uint8_t* data, size_t n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[data[i] >> 4];
-    out[2 * i + 1] = kHex[data[i] & 15];
-  }
-  return out;
-}
-
 namespace {
 Status CheckEvent(std::string_view bytes, std::string_view where) {
   if (bytes.size() < 8 || !fb::EventBufferHasIdentifier(bytes.data())) {
@@ -78,54 +68,6 @@ void SetPrevHash(std::string& bytes, const Hash32& prev) {
   auto* e = fb::GetMutableEvent(bytes.data());
   auto* v = e->mutable_prev_hash();
   std::memcpy(v->data(), prev.data(), prev.size());
-}
-
-std::string_view PayloadName(const fb::Event& e) { return fb::EnumNamePayload(e.payload_type()); }
-
-namespace {
-template <typename T>
-std::string_view CaseField(const T* t) {
-  if constexpr (requires { t->case_id(); }) {
-    return t && t->case_id() ? t->case_id()->string_view() : std::string_view();
-  } else {
-    return {};
-  }
-}
-}  // namespace
-
-std::string_view CaseIdOf(const fb::Event& e) {
-  switch (e.payload_type()) {
-#define LEDGER_CASE(T) \
-  case fb::Payload::T: return CaseField(e.payload_as_##T());
-    LEDGER_CASE(ViolationRecorded)
-    LEDGER_CASE(ComplaintFiled)
-    LEDGER_CASE(TransactionVerified)
-    LEDGER_CASE(TransactionRejected)
-    LEDGER_CASE(ComplaintRouted)
-    LEDGER_CASE(MerchantResponded)
-    LEDGER_CASE(ConsumerReplied)
-    LEDGER_CASE(ResponseDeadlineMissed)
-    LEDGER_CASE(ComplaintUnanswered)
-    LEDGER_CASE(NegotiationDeclaredSufficient)
-    LEDGER_CASE(ConsumerAccepted)
-    LEDGER_CASE(EscalatedToMediation)
-    LEDGER_CASE(EscalatedToArbitration)
-    LEDGER_CASE(DefenceFiled)
-    LEDGER_CASE(DefenceDeadlineMissed)
-    LEDGER_CASE(VerdictIssued)
-    LEDGER_CASE(RemedyCarriedOut)
-    LEDGER_CASE(RemedyDeadlineMissed)
-    LEDGER_CASE(ComplaintUnresolved)
-    LEDGER_CASE(CaseClosed)
-    LEDGER_CASE(CaseWithdrawn)
-    LEDGER_CASE(ConsumerRated)
-    LEDGER_CASE(DelayDecayed)
-    LEDGER_CASE(UnansweredDecayed)
-    LEDGER_CASE(CfpbComplaintFiled)
-    LEDGER_CASE(CfpbStatusPublished)
-#undef LEDGER_CASE
-    default: return {};
-  }
 }
 
 }  // namespace ledger

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/hex.h"
 #include "events/event_log.h"
 #include "events_generated.h"
 
@@ -16,8 +17,6 @@ constexpr uint16_t kSchemaVersion = 1;
 Hash32 HashRecord(std::string_view bytes);
 // A 32-byte all-zero hash: what the first record of a partition points to.
 inline Hash32 ZeroHash() { return Hash32{}; }
-std::string HexOf(const uint8_t* data, size_t n);
-inline std::string HexOf(const Hash32& h) { return HexOf(h.data(), h.size()); }
 
 // Verifies the FlatBuffers structure and the identifier; names the position.
 Result<const fb::Event*> DecodeEvent(std::string_view bytes, PartitionId p, Offset o);
@@ -30,9 +29,5 @@ std::string EncodeEvent(const fb::EventT& event);
 // Writes `prev` into the record's prev_hash in place.
 // REQUIRES: `bytes` was made by EncodeEvent.
 void SetPrevHash(std::string& bytes, const Hash32& prev);
-
-// The case or merchant id an event is about; "" for none.
-std::string_view CaseIdOf(const fb::Event& e);
-std::string_view PayloadName(const fb::Event& e);
 
 }  // namespace ledger

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/status.h"
+#include "common/status.h"
 
 struct rd_kafka_s;
 struct rd_kafka_conf_s;

@@ -8,6 +8,7 @@
 
 #include "events/codec.h"
 #include "projections/views.h"
+#include "engine/event_subject.h"
 
 namespace ledger {
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/time.h"
+#include "common/time.h"
 #include "projections/store.h"
 
 namespace ledger {

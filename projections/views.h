@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/state.h"
-#include "engine/status.h"
+#include "common/status.h"
 
 namespace ledger {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "common/status.h"
 #include "events/event_log.h"
 
 namespace ledger {

@@ -6,6 +6,8 @@
 #include "events/codec.h"
 #include "projections/views.h"
 #include "replay/replay.h"
+#include "engine/event_subject.h"
+#include "replay/event_json.h"
 
 namespace ledger {
 

@@ -8,10 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/command_json.h"
-#include "engine/status.h"
+#include "replay/event_json.h"
+#include "common/status.h"
 #include "events/event_log.h"
 #include "projections/store.h"
+#include "replay/event_json.h"
 
 namespace ledger {
 

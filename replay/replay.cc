@@ -6,12 +6,14 @@
 
 #include <fmt/format.h>
 
-#include "engine/cfpb_csv.h"
-#include "engine/service.h"
+#include "common/csv.h"
+#include "engine/event_subject.h"
 #include "events/codec.h"
+#include "projections/apply.h"
 #include "projections/projector.h"
 #include "projections/views.h"
 #include "replay/chain.h"
+#include "replay/event_json.h"
 
 namespace ledger {
 
@@ -90,14 +92,13 @@ Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const
   RebuildReport report;
   {
     LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(fresh, ViewStore::Mode::kBulk));
-    ApplyStats stats;
-    LEDGER_ASSIGN_OR_RETURN(report.events, ApplyLog(
-                                               log, *views,
-                                               [&](uint64_t done) {
-                                                 if (progress) progress(done, total);
-                                               },
-                                               nullptr, &stats));
-    report.bytes = stats.bytes;
+    ApplyOptions options;
+    options.on_progress = [&](uint64_t done) {
+      if (progress) progress(done, total);
+    };
+    LEDGER_ASSIGN_OR_RETURN(auto applied, ApplyLog(log, *views, options));
+    report.events = applied.applied;
+    report.bytes = applied.bytes;
     const auto replayed = std::chrono::steady_clock::now();
     report.replay_seconds = std::chrono::duration<double>(replayed - start).count();
     LEDGER_RETURN_IF_ERROR(views->Flush());
@@ -143,9 +144,12 @@ Result<VerifyReport> Verify(EventLog& log, const ViewStore& live, const std::str
       report.applied += o;
     }
     LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(scratch_dir, ViewStore::Mode::kBulk));
-    LEDGER_RETURN_IF_ERROR(ApplyLog(log, *views, [&](uint64_t done) {
-                             if (progress) progress(report.events + done, total * 2);
-                           }, nullptr, nullptr, false, &until).status());
+    ApplyOptions options;
+    options.on_progress = [&](uint64_t done) {
+      if (progress) progress(report.events + done, total * 2);
+    };
+    options.until = std::move(until);
+    LEDGER_RETURN_IF_ERROR(ApplyLog(log, *views, options).status());
     LEDGER_ASSIGN_OR_RETURN(report.rebuilt_digest, views->Digest());
   }
   fs::remove_all(scratch_dir, ec);

@@ -14,11 +14,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/command_json.h"
+#include "replay/event_json.h"
 #include "engine/state.h"
 #include "events/event_log.h"
 #include "projections/store.h"
 #include "replay/chain.h"
+#include "replay/event_json.h"
 
 namespace ledger {
 

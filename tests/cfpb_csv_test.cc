@@ -1,8 +1,9 @@
 // The CFPB importer's CSV reader and layout recognition, on small inputs.
 #include <catch2/catch.hpp>
 
-#include "engine/cfpb_csv.h"
-#include "engine/text.h"
+#include "app/import/cfpb_csv.h"
+#include "common/text.h"
+#include "common/csv.h"
 
 namespace ledger {
 namespace {

@@ -8,9 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "engine/service.h"
+#include "app/ledger/service.h"
 #include "events/codec.h"
 #include "projections/views.h"
+#include "engine/event_subject.h"
 
 namespace ledger::test {
 

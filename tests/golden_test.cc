@@ -8,8 +8,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/command_json.h"
+#include "app/ledger/command_codec.h"
 #include "tests/fixture.h"
+#include "engine/event_subject.h"
+#include "replay/event_json.h"
 
 using namespace ledger;
 using namespace ledger::test;

@@ -11,6 +11,7 @@
 
 #include "events/embedded_log.h"
 #include "tests/fixture.h"
+#include "app/ledger/policy_file.h"
 
 using namespace ledger;
 using namespace ledger::test;

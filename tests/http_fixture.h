@@ -7,7 +7,7 @@
 
 #include <thread>
 
-#include "engine/http/server.h"
+#include "app/http/server.h"
 #include "tests/fixture.h"
 
 namespace ledger::test {

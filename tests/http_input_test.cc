@@ -11,7 +11,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/timekeeper.h"
+#include "app/ledger/timekeeper.h"
 #include "tests/http_fixture.h"
 
 using namespace ledger;

@@ -114,7 +114,7 @@ TEST_CASE("A retry survives a restart: the command index is rebuilt from the log
   const uint64_t n = f.LogLength();
   // Rebuild the views from the log alone.
   auto fresh = ViewStore::Open(f.dir() + "/views-rebuilt").value();
-  REQUIRE(ApplyLog(f.ledger().log(), *fresh).value() == n);
+  REQUIRE(ApplyLog(f.ledger().log(), *fresh).value().applied == n);
   auto stored = fresh->Get(Cf::kCommands, "file-1").value();
   REQUIRE(stored);
   CHECK(stored->find("ComplaintFiled") != std::string::npos);

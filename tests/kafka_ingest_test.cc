@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/fixture.h"
+#include "engine/event_subject.h"
 
 using namespace ledger;
 using namespace ledger::test;

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/personal_data.h"
+#include "app/ledger/key_store.h"
 
 using namespace ledger;
 

@@ -4,11 +4,13 @@
 #include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 
-#include "benchmarks/workload.h"
+#include "app/workload/workload.h"
 #include "events/embedded_log.h"
 #include "projections/queries.h"
 #include "replay/replay.h"
 #include "tests/fixture.h"
+#include "engine/event_subject.h"
+#include "replay/event_json.h"
 
 using namespace ledger;
 using namespace ledger::test;

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "tests/fixture.h"
+#include "app/ledger/policy_file.h"
 
 using namespace ledger;
 using namespace ledger::test;

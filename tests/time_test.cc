@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "engine/time.h"
+#include "common/time.h"
 
 using namespace ledger;
 

@@ -1,4 +1,4 @@
-// Fuzz target: the CFPB CSV reader (engine/cfpb_csv.h): records, header
+// Fuzz target: the CFPB CSV reader (app/import/cfpb_csv.h): records, header
 // recognition, rows and dates. Every record it reads must survive CsvQuote
 // and a second read unchanged.
 #include <cstdint>
@@ -9,7 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/cfpb_csv.h"
+#include "app/import/cfpb_csv.h"
+#include "common/csv.h"
 
 namespace {
 

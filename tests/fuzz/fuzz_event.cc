@@ -7,8 +7,10 @@
 #include <memory>
 #include <string>
 
-#include "engine/command_json.h"
+#include "app/ledger/command_codec.h"
 #include "events/codec.h"
+#include "engine/event_subject.h"
+#include "replay/event_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const ledger::EventJson json;

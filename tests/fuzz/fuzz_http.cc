@@ -1,4 +1,4 @@
-// Fuzz target: the HTTP service's request handlers (engine/http/), driven
+// Fuzz target: the HTTP service's request handlers (app/http/), driven
 // in-process without sockets over one ledger in a temporary folder. The input
 // is a request as text:
 //
@@ -23,8 +23,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/http/api.h"
-#include "engine/service.h"
+#include "app/http/api.h"
+#include "app/ledger/service.h"
 
 namespace {
 
