@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   if (!log.ok()) return Fail(log.status());
   auto views = ViewStore::Open(ViewsDirFor(where));
   if (!views.ok()) return Fail(views.status());
-  auto max_time = views.value()->Get(Cf::kMeta, "max_time");
+  auto max_time = views.value()->Get(Cf::kMeta, keys::kMaxTime);
   if (!max_time.ok() || !max_time.value()) return Fail(Status::NotFound(fmt::format("{} holds no events", data)));
   const TimeMs end = static_cast<TimeMs>(DecodeU64(**max_time));
 

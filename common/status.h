@@ -1,3 +1,8 @@
+// Layer common/: the vocabulary under everything (Status and Result, time and
+// the Clock, hex, big-endian coding, UTF-8, CSV, schema JSON). It includes
+// nothing of the project; it must never know of cases, merchants, logs or
+// views.
+//
 // Errors as values. A `Status` names what went wrong; `Result<T>` carries a
 // value or a Status. Neither throws.
 #pragma once

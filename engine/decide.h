@@ -1,3 +1,10 @@
+// Layer engine/: the pure rules: the deciders (decide*.cc), the folds
+// (EvolveCase, EvolveMerchant), the timers a state implies, the Policy, the
+// access rules and the sealing of personal data. It includes only common/
+// and the generated schemas; it must never do I/O (files, RocksDB, Kafka,
+// HTTP), start a thread or read a clock: time and the looked-up states are
+// inputs.
+//
 // The decider: given the current state, a command (or a timer that fell
 // due), the policy and the time, the events that follow, or a refusal that
 // names the case, its state and the command. Pure: no I/O, no clock.

@@ -8,10 +8,6 @@ namespace ledger {
 
 namespace {
 std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
-
-void PutBE(std::string& out, uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
 }  // namespace
 
 const char* RoleName(fb::Role role) {
@@ -327,36 +323,6 @@ void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* befor
     default:
       break;
   }
-}
-
-std::string Timer::Key() const {
-  std::string k;
-  k.reserve(16 + merchant_id.size() + case_id.size());
-  PutBE(k, static_cast<uint64_t>(due), 8);
-  k.push_back(static_cast<char>(kind));
-  k += merchant_id;
-  k.push_back('\0');
-  k += case_id;
-  k.push_back('\0');
-  k.push_back(static_cast<char>(window));
-  return k;
-}
-
-std::optional<Timer> Timer::FromKey(std::string_view k) {
-  if (k.size() < 12) return std::nullopt;
-  Timer t;
-  uint64_t due = 0;
-  for (int i = 0; i < 8; ++i) due = (due << 8) | static_cast<uint8_t>(k[i]);
-  t.due = static_cast<TimeMs>(due);
-  t.kind = static_cast<TimerKind>(k[8]);
-  const size_t m_end = k.find('\0', 9);
-  if (m_end == std::string_view::npos) return std::nullopt;
-  const size_t c_end = k.find('\0', m_end + 1);
-  if (c_end == std::string_view::npos || c_end + 2 != k.size()) return std::nullopt;
-  t.merchant_id = std::string(k.substr(9, m_end - 9));
-  t.case_id = std::string(k.substr(m_end + 1, c_end - m_end - 1));
-  t.window = static_cast<uint8_t>(k[c_end + 1]);
-  return t;
 }
 
 std::vector<Timer> TimersOf(const CaseState& c) {

@@ -57,9 +57,6 @@ struct Timer {
   std::string case_id;  // for delay decays: the case the delay was recorded on
   uint8_t window = 0;   // for delay decays
 
-  // Key in the `timers` column family: due (8 bytes BE), kind, ids. Sorted by due.
-  std::string Key() const;
-  static std::optional<Timer> FromKey(std::string_view key);
   bool operator==(const Timer& o) const {
     return due == o.due && kind == o.kind && window == o.window && merchant_id == o.merchant_id &&
            case_id == o.case_id;

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "events/codec.h"
+#include "events/rocksdb_status.h"
 #include "events/info_log.h"
 
 namespace ledger {
@@ -24,12 +25,6 @@ bool InPartition(const rocksdb::Slice& k, PartitionId p) {
   return k.size() == 12 && RecordKey(p, 0).compare(0, 4, k.data(), 4) == 0;
 }
 
-// A damaged file (checksum mismatch, torn block) is a corruption, named as
-// such; anything else RocksDB reports is an I/O error.
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  const std::string msg = fmt::format("{}: {}", what, s.ToString());
-  return s.IsCorruption() ? Status::Corruption(msg) : Status::IoError(msg);
-}
 
 Offset OffsetOfKey(const rocksdb::Slice& k) {
   Offset o = 0;
@@ -68,13 +63,15 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string& dir,
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = db->Put(wo, kMetaPartitions, v);
-    if (!s.ok()) return Status::IoError(fmt::format("log {}: {}", dir, s.ToString()));
+    if (!s.ok()) return FromRocks(s, fmt::format("log {}", dir));
   } else {
-    return Status::IoError(fmt::format("log {}: {}", dir, s.ToString()));
+    return FromRocks(s, fmt::format("log {}", dir));
   }
   std::unique_ptr<EmbeddedLog> log(new EmbeddedLog(dir, std::move(db), partitions, options.sync));
   LEDGER_RETURN_IF_ERROR(log->LoadHeads());
-  log->writer_ = std::thread([l = log.get()] { l->WriterLoop(); });
+  log->writer_ = std::make_unique<GroupWriter>(
+      [l = log.get()](std::vector<std::vector<PendingRecord>>& group) { return l->WriteGroup(group); },
+      /*max_group_records=*/0);
   return log;
 }
 
@@ -84,14 +81,7 @@ EmbeddedLog::EmbeddedLog(std::string dir, std::unique_ptr<rocksdb::DB> db, uint3
   heads_.resize(partitions_);
 }
 
-EmbeddedLog::~EmbeddedLog() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-}
+EmbeddedLog::~EmbeddedLog() { writer_.reset(); }
 
 Status EmbeddedLog::LoadHeads() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -109,41 +99,16 @@ Status EmbeddedLog::LoadHeads() {
 }
 
 Result<std::vector<Position>> EmbeddedLog::Append(std::vector<PendingRecord> records) {
-  if (records.empty()) return std::vector<Position>{};
-  auto req = std::make_unique<Request>();
-  req->records = std::move(records);
-  auto fut = req->done.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return Status::Unavailable("log is closing");
-    queue_.push_back(std::move(req));
-  }
-  cv_.notify_one();
-  return fut.get();
+  return writer_->Append(std::move(records));
 }
 
-void EmbeddedLog::WriterLoop() {
-  for (;;) {
-    std::vector<std::unique_ptr<Request>> group;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty()) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    WriteGroup(group);
-  }
-}
-
-void EmbeddedLog::WriteGroup(std::vector<std::unique_ptr<Request>>& group) {
+Result<std::vector<std::vector<Position>>> EmbeddedLog::WriteGroup(
+    std::vector<std::vector<PendingRecord>>& group) {
   std::vector<Head> saved = heads_;
   rocksdb::WriteBatch batch;
   std::vector<std::vector<Position>> positions(group.size());
   for (size_t g = 0; g < group.size(); ++g) {
-    for (auto& rec : group[g]->records) {
+    for (auto& rec : group[g]) {
       const PartitionId p = PartitionFor(rec.partition_key, partitions_);
       Head& head = heads_[p];
       SetPrevHash(rec.bytes, head.last_hash);
@@ -156,24 +121,14 @@ void EmbeddedLog::WriteGroup(std::vector<std::unique_ptr<Request>>& group) {
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   auto s = db_->Write(wo, &batch);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++syncs_;
-  }
   if (!s.ok()) {
     heads_ = std::move(saved);
-    for (auto& r : group) {
-      r->done.set_value(Status::IoError(fmt::format("append to {} failed: {}", Describe(), s.ToString())));
-    }
-    return;
+    return FromRocks(s, fmt::format("append to {} failed", Describe()));
   }
-  for (size_t g = 0; g < group.size(); ++g) group[g]->done.set_value(std::move(positions[g]));
+  return positions;
 }
 
-uint64_t EmbeddedLog::sync_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return syncs_;
-}
+uint64_t EmbeddedLog::sync_count() const { return writer_->groups(); }
 
 Result<std::vector<LogRecord>> EmbeddedLog::Read(PartitionId partition, Offset from, size_t max) {
   if (partition >= partitions_) {

@@ -7,14 +7,10 @@
 // (group commit), assigning offsets and chaining hashes as it goes.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
-#include <future>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "events/event_log.h"
+#include "events/group_writer.h"
 
 namespace rocksdb {
 class DB;
@@ -37,6 +33,7 @@ class EmbeddedLog final : public EventLog {
   ~EmbeddedLog() override;
 
   uint32_t partitions() const override { return partitions_; }
+  OffsetKind offset_kind() const override { return OffsetKind::kDense; }
   Result<std::vector<Position>> Append(std::vector<PendingRecord> records) override;
   Result<std::vector<LogRecord>> Read(PartitionId partition, Offset from, size_t max) override;
   Result<Offset> EndOffset(PartitionId partition) override;
@@ -50,28 +47,18 @@ class EmbeddedLog final : public EventLog {
     Offset next = 0;
     Hash32 last_hash{};
   };
-  struct Request {
-    std::vector<PendingRecord> records;
-    std::promise<Result<std::vector<Position>>> done;
-  };
-
   EmbeddedLog(std::string dir, std::unique_ptr<rocksdb::DB> db, uint32_t partitions, bool sync);
   Status LoadHeads();
-  void WriterLoop();
-  void WriteGroup(std::vector<std::unique_ptr<Request>>& group);
+  // The writer thread's work: one synced WriteBatch for the group.
+  Result<std::vector<std::vector<Position>>> WriteGroup(std::vector<std::vector<PendingRecord>>& group);
 
   const std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   const uint32_t partitions_;
   const bool sync_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::unique_ptr<Request>> queue_;
-  bool stopping_ = false;
-  uint64_t syncs_ = 0;
   std::vector<Head> heads_;  // touched only by the writer thread after Open
-  std::thread writer_;
+  std::unique_ptr<GroupWriter> writer_;  // last: stopped first
 };
 
 }  // namespace ledger

@@ -1,3 +1,8 @@
+// Layer events/: the log (EmbeddedLog on RocksDB, KafkaLog on librdkafka),
+// the record codec and the hash chain. It owns appending, reading and
+// chaining records; it must never include engine/ or interpret a payload
+// beyond decoding it, and never reads a clock for an event's time.
+//
 // The event log: the single source of truth. Records are FlatBuffers `Event`s
 // (schemas/events.fbs), grouped into partitions by merchant id with Kafka's
 // murmur2 partitioner, numbered by offset within a partition, and chained by
@@ -43,11 +48,18 @@ struct LogRecord {
   std::string bytes;
 };
 
+// How a log's offsets relate to its records. kDense: the n-th record of a
+// partition has offset n, so an end offset counts records (EmbeddedLog).
+// kSparse: offsets have gaps (a Kafka transaction's marker takes one), so
+// only the records read say how many there are (KafkaLog).
+enum class OffsetKind { kDense, kSparse };
+
 class EventLog {
  public:
   virtual ~EventLog() = default;
 
   virtual uint32_t partitions() const = 0;
+  virtual OffsetKind offset_kind() const = 0;
 
   // Appends the records in order, all or none, and returns once they are
   // durable. Each record's prev_hash is set to the hash of the record before

@@ -176,17 +176,14 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaLogOptions& options)
   // any other writer with this transactional id, and a log opened only to be
   // read (verify, export, a query, an auditor's replay) must not knock over
   // the server that writes to the topic. Its Recover also loads the heads.
-  log->writer_ = std::thread([l = log.get()] { l->WriterLoop(); });
+  log->writer_ = std::make_unique<GroupWriter>(
+      [l = log.get()](std::vector<std::vector<PendingRecord>>& group) { return l->CommitGroup(group); },
+      log->options_.max_group_records);
   return log;
 }
 
 KafkaLog::~KafkaLog() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
+  writer_.reset();  // writes what is queued, then stops
   CloseProducer();
   if (consumer_ != nullptr) {
     rd_kafka_assign(consumer_, nullptr);
@@ -567,55 +564,10 @@ Status KafkaLog::LoadHeads(Clock::time_point deadline) {
 // ---- writing --------------------------------------------------------------------------
 
 Result<std::vector<Position>> KafkaLog::Append(std::vector<PendingRecord> records) {
-  if (records.empty()) return std::vector<Position>{};
-  auto req = std::make_unique<Request>();
-  req->records = std::move(records);
-  auto fut = req->done.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return Status::Unavailable("log is closing");
-    queue_.push_back(std::move(req));
-  }
-  cv_.notify_one();
-  return fut.get();
+  return writer_->Append(std::move(records));
 }
 
-uint64_t KafkaLog::sync_count() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return syncs_;
-}
-
-void KafkaLog::WriterLoop() {
-  for (;;) {
-    std::vector<std::unique_ptr<Request>> group;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      size_t n = 0;
-      while (!queue_.empty() &&
-             (group.empty() || n + queue_.front()->records.size() <= options_.max_group_records)) {
-        n += queue_.front()->records.size();
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      ++syncs_;
-    }
-    WriteGroup(group);
-  }
-}
-
-void KafkaLog::WriteGroup(std::vector<std::unique_ptr<Request>>& group) {
-  std::vector<std::vector<Position>> positions(group.size());
-  Status s = CommitGroup(group, positions);
-  for (size_t g = 0; g < group.size(); ++g) {
-    if (s.ok()) {
-      group[g]->done.set_value(std::move(positions[g]));
-    } else {
-      group[g]->done.set_value(s);
-    }
-  }
-}
+uint64_t KafkaLog::sync_count() const { return writer_->groups(); }
 
 // The status for the producer's fatal error; remembers fencing for good.
 Status KafkaLog::FatalStatus() {
@@ -687,8 +639,8 @@ void KafkaLog::WaitVisible() {
   }
 }
 
-Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
-                             std::vector<std::vector<Position>>& positions) {
+Result<std::vector<std::vector<Position>>> KafkaLog::CommitGroup(
+    std::vector<std::vector<PendingRecord>>& group) {
   if (!fenced_.ok()) return fenced_;
   if (producer_ != nullptr && HasFatal(producer_)) {
     Status fatal = FatalStatus();
@@ -704,7 +656,7 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
 
   const std::vector<Hash32> saved = heads_;
   size_t total = 0;
-  for (const auto& r : group) total += r->records.size();
+  for (const auto& r : group) total += r.size();
   ++generation_;
   slots_.assign(total, Slot{});
 
@@ -723,7 +675,7 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
   const auto produce_deadline = After(options_.message_timeout_ms);
   size_t index = 0;
   for (auto& req : group) {
-    for (auto& rec : req->records) {
+    for (auto& rec : req) {
       const PartitionId p = PartitionFor(rec.partition_key, partitions_);
       SetPrevHash(rec.bytes, heads_[p]);
       heads_[p] = HashRecord(rec.bytes);
@@ -804,15 +756,16 @@ Status KafkaLog::CommitGroup(std::vector<std::unique_ptr<Request>>& group,
   WaitVisible();
 
   index = 0;
+  std::vector<std::vector<Position>> positions(group.size());
   for (size_t g = 0; g < group.size(); ++g) {
-    positions[g].reserve(group[g]->records.size());
-    for (size_t i = 0; i < group[g]->records.size(); ++i, ++index) {
+    positions[g].reserve(group[g].size());
+    for (size_t i = 0; i < group[g].size(); ++i, ++index) {
       const Slot& s = slots_[index];
       positions[g].push_back({s.partition, static_cast<Offset>(s.offset), s.hash});
     }
   }
   slots_.clear();
-  return Status::Ok();
+  return positions;
 }
 
 }  // namespace ledger

@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "events/event_log.h"
+#include "events/group_writer.h"
 
 struct rd_kafka_s;
 struct rd_kafka_message_s;
@@ -100,6 +101,7 @@ class KafkaLog final : public EventLog {
   KafkaLog& operator=(const KafkaLog&) = delete;
 
   uint32_t partitions() const override { return partitions_; }
+  OffsetKind offset_kind() const override { return OffsetKind::kSparse; }
   Result<std::vector<Position>> Append(std::vector<PendingRecord> records) override;
   // Committed records of `partition` with offset >= from, up to `max`, in
   // order; stops at the end of what is committed now. Empty means "nothing
@@ -123,10 +125,6 @@ class KafkaLog final : public EventLog {
   uint64_t sync_count() const;
 
  private:
-  struct Request {
-    std::vector<PendingRecord> records;
-    std::promise<Result<std::vector<Position>>> done;
-  };
   // One produced record of the group in progress, filled by its delivery report.
   struct Slot {
     PartitionId partition = 0;
@@ -153,10 +151,8 @@ class KafkaLog final : public EventLog {
                                             Clock::time_point deadline, bool* reached_end);
   Status Watermarks(PartitionId partition, Clock::time_point deadline, int64_t* low, int64_t* high);
 
-  void WriterLoop();
-  void WriteGroup(std::vector<std::unique_ptr<Request>>& group);
-  Status CommitGroup(std::vector<std::unique_ptr<Request>>& group,
-                     std::vector<std::vector<Position>>& positions);
+  // The writer thread's work: one transaction for the group.
+  Result<std::vector<std::vector<Position>>> CommitGroup(std::vector<std::vector<PendingRecord>>& group);
   Status AbortWith(Status cause);
   void WaitVisible();
   Status FatalStatus();
@@ -181,12 +177,7 @@ class KafkaLog final : public EventLog {
   bool needs_recovery_ = false;
   Status fenced_;  // not ok once fenced: every later Append fails with it
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::unique_ptr<Request>> queue_;
-  bool stopping_ = false;
-  uint64_t syncs_ = 0;
-  std::thread writer_;
+  std::unique_ptr<GroupWriter> writer_;
 
   std::mutex err_mu_;
   std::string last_error_;  // from librdkafka's error callback, for messages

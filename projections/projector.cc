@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "events/codec.h"
+#include "projections/keys.h"
 #include "projections/views.h"
 #include "engine/event_subject.h"
 
@@ -14,82 +15,7 @@ namespace ledger {
 
 namespace {
 std::string_view Sv(const flatbuffers::String* s) { return s ? s->string_view() : std::string_view(); }
-
-std::string TxKey(std::string_view merchant, std::string_view ref, std::string_view terminal, int64_t date, int64_t amount) {
-  std::string k = "tx/";
-  k += merchant;
-  k.push_back('\0');
-  k += ref;
-  k.push_back('\0');
-  k += terminal;
-  k.push_back('\0');
-  k += std::to_string(date);
-  k.push_back('\0');
-  k += std::to_string(amount);
-  return k;
-}
 }  // namespace
-
-std::string Projector::TransactionKey(std::string_view merchant_id, const fb::TransactionT& t) {
-  return TxKey(merchant_id, t.reference_number, t.terminal, t.purchase_date_ms, t.amount);
-}
-
-std::string Projector::SnapshotKey(std::string_view merchant_id, TimeMs at, PartitionId p, Offset o) {
-  std::string k = "snap/";
-  k += merchant_id;
-  k.push_back('\0');
-  k += EncodeU64(static_cast<uint64_t>(at));
-  k += EncodeU64(p);
-  k += EncodeU64(o);
-  return k;
-}
-
-std::string Projector::OpenCaseKey(const CaseState& c) {
-  std::string k = "st/";
-  k += fb::EnumNameCaseStatus(c.status);
-  k.push_back('\0');
-  k += c.authority;
-  k.push_back('\0');
-  k += c.case_id;
-  return k;
-}
-
-std::string Projector::CountKey(const CaseState& c) {
-  // Month of acceptance, category, authority, region.
-  std::string k = "cnt/" + FormatDate(c.accepted_at_ms).substr(0, 7);
-  k.push_back('\0');
-  k += fb::EnumNameCategory(c.category);
-  k.push_back('\0');
-  k += c.authority;
-  k.push_back('\0');
-  k += c.region;
-  return k;
-}
-
-std::string Projector::CfpbCountKey(const CaseState& c, std::string_view company_response) {
-  std::string k = "cfa/";
-  const std::string month = FormatDate(c.filed_at_ms).substr(0, 7);
-  for (std::string_view part : {std::string_view(month),
-                                std::string_view(c.cfpb_product), std::string_view(c.cfpb_issue),
-                                std::string_view(c.cfpb_state), std::string_view(c.cfpb_channel)}) {
-    k += part;
-    k.push_back('\0');
-  }
-  k += company_response;
-  return k;
-}
-
-std::string Projector::TrackingKey(std::string_view code) { return "trk/" + std::string(code); }
-
-std::string Projector::MonthlyKey(std::string_view merchant_id, std::string_view month, std::string_view kind) {
-  std::string k = "mm/";
-  k += merchant_id;
-  k.push_back('\0');
-  k += month;
-  k.push_back('\0');
-  k += kind;
-  return k;
-}
 
 // Per merchant and month (of the event): complaints accepted, delays recorded,
 // cases resolved, as the merchant's own totals moved.
@@ -99,7 +25,7 @@ void Projector::CountMonthly(const MerchantState& m, const std::tuple<uint32_t, 
   if (m.complaints == complaints && m.delays_total == delays && m.resolved == resolved) return;
   const std::string month = FormatDate(at).substr(0, 7);
   auto add = [&](const char* kind, uint32_t now, uint32_t was) {
-    if (now != was) counters_[MonthlyKey(m.merchant_id, month, kind)] += static_cast<int64_t>(now) - was;
+    if (now != was) counters_[keys::Monthly(m.merchant_id, month, kind)] += static_cast<int64_t>(now) - was;
   };
   add("complaints", m.complaints, complaints);
   add("delays", m.delays_total, delays);
@@ -110,19 +36,18 @@ void Projector::CountMonthly(const MerchantState& m, const std::tuple<uint32_t, 
 void Projector::IndexCase(const CaseState& before, const CaseState& after, TimeMs at) {
   const bool was_open = !before.case_id.empty() && !IsTerminal(before.status);
   const bool is_open = !IsTerminal(after.status);
-  const std::string old_key = was_open ? OpenCaseKey(before) : "";
-  const std::string new_key = is_open ? OpenCaseKey(after) : "";
+  const std::string old_key = was_open ? keys::OpenCase(before) : "";
+  const std::string new_key = is_open ? keys::OpenCase(after) : "";
   if (old_key != new_key) {
     if (!old_key.empty()) batch_->Delete(store_.handle(Cf::kIndex), old_key);
     if (!new_key.empty()) batch_->Put(store_.handle(Cf::kIndex), new_key, "");
   }
-  if (before.accepted_at_ms == 0 && after.accepted_at_ms > 0) ++counters_[CountKey(after)];
+  if (before.accepted_at_ms == 0 && after.accepted_at_ms > 0) ++counters_[keys::Count(after)];
   if (!before.responded && after.responded && after.accepted_at_ms > 0) {
-    // First response time, exact, sorted: "rt/<merchant>\0<ms BE>\0<case>".
-    const std::string ms = EncodeU64(static_cast<uint64_t>(std::max<TimeMs>(0, at - after.accepted_at_ms)));
-    batch_->Put(store_.handle(Cf::kIndex),
-                "rt/" + after.merchant_id + std::string(1, '\0') + ms + std::string(1, '\0') + after.case_id, "");
-    batch_->Put(store_.handle(Cf::kIndex), "rt*/" + ms + std::string(1, '\0') + after.case_id, "");
+    // First response time, exact, sorted.
+    const TimeMs took = at - after.accepted_at_ms;
+    batch_->Put(store_.handle(Cf::kIndex), keys::ResponseTime(after.merchant_id, took, after.case_id), "");
+    batch_->Put(store_.handle(Cf::kIndex), keys::ResponseTimeAll(took, after.case_id), "");
   }
 }
 
@@ -250,10 +175,10 @@ void Projector::PutTimer(const Timer& t, bool put, std::vector<Timer>* new_timer
   // Staged in order: a later put or delete of the same key wins, as it
   // would in a map.
   if (put) {
-    batch_->Put(store_.handle(Cf::kTimers), t.Key(), "");
+    batch_->Put(store_.handle(Cf::kTimers), keys::TimerKey(t), "");
     if (new_timers) new_timers->push_back(t);
   } else {
-    batch_->Delete(store_.handle(Cf::kTimers), t.Key());
+    batch_->Delete(store_.handle(Cf::kTimers), keys::TimerKey(t));
   }
 }
 
@@ -290,16 +215,16 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
     IndexCase(*before, *c, e->occurred_at_ms());
     dirty_cases_.insert(case_id);
     if (e->payload_type() == fb::Payload::ComplaintFiled && c->transaction) {
-      SetTransactionOwner(TransactionKey(merchant_id, *c->transaction), case_id);
+      SetTransactionOwner(keys::Transaction(merchant_id, *c->transaction), case_id);
     }
     if (e->payload_type() == fb::Payload::ComplaintFiled && !c->tracking_code.empty()) {
-      batch_->Put(store_.handle(Cf::kIndex), TrackingKey(c->tracking_code), case_id);
+      batch_->Put(store_.handle(Cf::kIndex), keys::Tracking(c->tracking_code), case_id);
     }
     if (e->payload_type() == fb::Payload::CfpbStatusPublished) {
-      counters_[CfpbCountKey(*c, Sv(e->payload_as_CfpbStatusPublished()->company_response()))] += 1;
+      counters_[keys::CfpbCount(*c, Sv(e->payload_as_CfpbStatusPublished()->company_response()))] += 1;
     }
     if (e->payload_type() == fb::Payload::TransactionRejected && c->transaction) {
-      SetTransactionOwner(TransactionKey(merchant_id, *c->transaction), std::nullopt);
+      SetTransactionOwner(keys::Transaction(merchant_id, *c->transaction), std::nullopt);
     }
   }
   if (m == nullptr) {
@@ -389,7 +314,7 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     if (s.snapshot) {
       s.snapshot->recent_events = std::move(recent);
       recent.clear();
-      batch.Put(store_.handle(Cf::kIndex), SnapshotKey(s.merchant_id, s.at, at.partition(), at.offset()),
+      batch.Put(store_.handle(Cf::kIndex), keys::Snapshot(s.merchant_id, s.at, at.partition(), at.offset()),
                 EncodeMerchantState(*s.snapshot));
     }
   }
@@ -443,15 +368,15 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     batch.Merge(store_.handle(Cf::kAnalytics), key, EncodeU64(static_cast<uint64_t>(delta)));
   }
   for (const auto& [p, pos] : last) {
-    batch.Put(store_.handle(Cf::kMeta), ViewStore::OffsetKey(p), EncodeU64(pos->offset + 1));
-    batch.Put(store_.handle(Cf::kMeta), ViewStore::HeadKey(p),
+    batch.Put(store_.handle(Cf::kMeta), keys::NextOffset(p), EncodeU64(pos->offset + 1));
+    batch.Put(store_.handle(Cf::kMeta), keys::ChainHead(p),
               std::string(reinterpret_cast<const char*>(pos->hash.data()), pos->hash.size()));
   }
   if (!staged_.empty()) {
     batch.Put(store_.handle(Cf::kMeta), "policy_version", last_policy_version_);
     batch.Put(store_.handle(Cf::kMeta), "schema_version", std::to_string(last_schema_version_));
   }
-  if (max_time > 0) batch.Merge(store_.handle(Cf::kMeta), "max_time", EncodeU64(max_time));
+  if (max_time > 0) batch.Merge(store_.handle(Cf::kMeta), keys::kMaxTime, EncodeU64(max_time));
   Status s = store_.Write(batch);
   if (!s.ok()) {
     Discard();

@@ -59,20 +59,6 @@ class Projector {
   // The indicators collected since the last call: merchant id -> JSON.
   std::map<std::string, std::string> TakeIndicators() { return std::exchange(indicators_, {}); }
 
-  // "tx/<merchant>\0<ref>\0<terminal>\0<date ms>\0<amount>"
-  static std::string TransactionKey(std::string_view merchant_id, const fb::TransactionT& t);
-  // "st/<status>\0<authority>\0<case id>": open cases by state and authority.
-  static std::string OpenCaseKey(const CaseState& c);
-  // Analytics keys (projections/README.md).
-  static std::string CountKey(const CaseState& c);
-  // "trk/<tracking code>" -> case id (public tracking).
-  static std::string TrackingKey(std::string_view code);
-  // Imported CFPB complaints counted by month received, product, issue,
-  // state, channel and company response: "cfa/<month>\0<product>\0...".
-  static std::string CfpbCountKey(const CaseState& c, std::string_view company_response);
-  // Analytics "mm/<merchant>\0<YYYY-MM>\0<kind>" -> count; kind is
-  // complaints, delays or resolved (docs/projections.md).
-  static std::string MonthlyKey(std::string_view merchant_id, std::string_view month, std::string_view kind);
 
  private:
   struct StagedEvent {
@@ -113,10 +99,8 @@ class Projector {
   static constexpr size_t kMaxCachedCases = 50000;
  public:
   // Every this many events of a merchant, its state is kept under
-  // SnapshotKey() so that an as-of profile folds at most this many events.
+  // keys::Snapshot() so that an as-of profile folds at most this many events.
   static constexpr uint64_t kSnapshotEvery = 128;
-  // "snap/<merchant>\0<time BE><partition BE><offset BE>"
-  static std::string SnapshotKey(std::string_view merchant_id, TimeMs at, PartitionId p, Offset o);
 
  private:
   static constexpr size_t kMaxCachedMerchants = 50000;

@@ -5,24 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "projections/keys.h"
 #include "projections/projector.h"
 #include "projections/views.h"
 
 namespace ledger {
 
 namespace {
-
-std::vector<std::string> Split0(std::string_view s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == '\0') {
-      out.emplace_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 Result<int64_t> Indicator(const MerchantState& m, const std::string& name) {
   if (name == "unanswered") return m.unanswered;
@@ -61,16 +50,17 @@ Result<nlohmann::json> RankMerchants(const ViewStore& views, const std::string& 
 
 Result<nlohmann::json> OpenCases(const ViewStore& views, const std::string& status,
                                  const std::string& authority, bool list, size_t limit) {
-  const std::string prefix = status.empty() ? "st/" : "st/" + status + std::string(1, '\0');
-  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kIndex, prefix, SIZE_MAX));
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kIndex, keys::OpenCasePrefix(status), SIZE_MAX));
   std::map<std::pair<std::string, std::string>, uint64_t> counts;
   nlohmann::json cases = nlohmann::json::array();
   for (const auto& [key, unused] : rows) {
-    auto parts = Split0(std::string_view(key).substr(3));
-    if (parts.size() != 3) return Status::Corruption("views: bad open-case index key");
-    if (!authority.empty() && parts[1] != authority) continue;
-    ++counts[{parts[0], parts[1]}];
-    if (list && cases.size() < limit) cases.push_back({{"case_id", parts[2]}, {"status", parts[0]}, {"authority", parts[1]}});
+    auto open = keys::ParseOpenCase(key);
+    if (!open) return Status::Corruption("views: bad open-case index key");
+    if (!authority.empty() && open->authority != authority) continue;
+    ++counts[{open->status, open->authority}];
+    if (list && cases.size() < limit) {
+      cases.push_back({{"case_id", open->case_id}, {"status", open->status}, {"authority", open->authority}});
+    }
   }
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [k, n] : counts) out.push_back({{"status", k.first}, {"authority", k.second}, {"cases", n}});
@@ -97,11 +87,12 @@ namespace {
 Result<nlohmann::json> CfpbAnalytics(const ViewStore& views, const std::vector<std::string>& dims,
                                      const std::vector<size_t>& pick, const std::string& from_month,
                                      const std::string& to_month) {
-  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kAnalytics, "cfa/", SIZE_MAX));
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kAnalytics, std::string(keys::kCfpbCountPrefix), SIZE_MAX));
   std::map<std::vector<std::string>, uint64_t> groups;
   for (const auto& [key, value] : rows) {
-    auto parts = Split0(std::string_view(key).substr(4));
-    if (parts.size() != dims.size()) return Status::Corruption("views: bad CFPB analytics key");
+    auto found = keys::ParseCfpbCount(key);
+    if (!found || found->size() != dims.size()) return Status::Corruption("views: bad CFPB analytics key");
+    const auto& parts = *found;
     if (!from_month.empty() && parts[0] < from_month) continue;
     if (!to_month.empty() && parts[0] > to_month) continue;
     std::vector<std::string> g;
@@ -145,12 +136,13 @@ Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vec
     }
     pick.push_back(static_cast<size_t>(it - kDims.begin()));
   }
-  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kAnalytics, "cnt/", SIZE_MAX));
+  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kAnalytics, std::string(keys::kCountPrefix), SIZE_MAX));
   std::map<std::vector<std::string>, uint64_t> groups;
   uint64_t total = 0;
   for (const auto& [key, value] : rows) {
-    auto parts = Split0(std::string_view(key).substr(4));
-    if (parts.size() != 4) return Status::Corruption("views: bad analytics key");
+    auto found = keys::ParseCount(key);
+    if (!found) return Status::Corruption("views: bad analytics key");
+    const auto& parts = *found;
     if (!from_month.empty() && parts[0] < from_month) continue;
     if (!to_month.empty() && parts[0] > to_month) continue;
     std::vector<std::string> g;
@@ -175,13 +167,13 @@ Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vec
 }
 
 Result<nlohmann::json> ResponseTimes(const ViewStore& views, const std::string& merchant_id) {
-  const std::string prefix = merchant_id.empty() ? "rt*/" : "rt/" + merchant_id + std::string(1, '\0');
+  const std::string prefix = keys::ResponseTimePrefix(merchant_id);
   LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kIndex, prefix, SIZE_MAX));
   // Keys sort by response time, so the n-th key is the n-th smallest.
   std::vector<double> hours;
   hours.reserve(rows.size());
   for (const auto& [key, unused] : rows) {
-    hours.push_back(static_cast<double>(DecodeU64(std::string_view(key).substr(prefix.size(), 8))) / kHourMs);
+    hours.push_back(static_cast<double>(keys::ResponseTimeOf(key, prefix)) / kHourMs);
   }
   auto q = [&](double p) -> nlohmann::json {
     if (hours.empty()) return nullptr;
@@ -216,7 +208,7 @@ Result<nlohmann::json> MerchantMonths(const ViewStore& views, const std::string&
   for (const auto& name : names) {
     nlohmann::json row{{"month", name}, {"complaints", 0}, {"delays", 0}, {"resolved", 0}};
     for (const char* kind : {"complaints", "delays", "resolved"}) {
-      LEDGER_ASSIGN_OR_RETURN(auto v, views.Get(Cf::kAnalytics, Projector::MonthlyKey(merchant_id, name, kind)));
+      LEDGER_ASSIGN_OR_RETURN(auto v, views.Get(Cf::kAnalytics, keys::Monthly(merchant_id, name, kind)));
       if (v) row[kind] = static_cast<int64_t>(DecodeU64(*v));
     }
     out.push_back(std::move(row));
@@ -225,7 +217,7 @@ Result<nlohmann::json> MerchantMonths(const ViewStore& views, const std::string&
 }
 
 Result<std::optional<std::string>> CaseForTrackingCode(const ViewStore& views, const std::string& code) {
-  return views.Get(Cf::kIndex, Projector::TrackingKey(code));
+  return views.Get(Cf::kIndex, keys::Tracking(code));
 }
 
 }  // namespace ledger

@@ -1,4 +1,6 @@
 #include "projections/store.h"
+#include "projections/keys.h"
+#include "events/rocksdb_status.h"
 
 #include <filesystem>
 
@@ -73,18 +75,6 @@ struct PrefixBound {
 
 }  // namespace
 
-std::string EncodeU64(uint64_t v) {
-  std::string s(8, '\0');
-  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>(v >> (56 - 8 * i));
-  return s;
-}
-
-uint64_t DecodeU64(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
-  return v;
-}
-
 Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir, Mode mode) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
@@ -136,7 +126,7 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir, Mode 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(o, dir, cfs, &handles, &raw);
-  if (!s.ok()) return Status::IoError(fmt::format("cannot open views {}: {}", dir, s.ToString()));
+  if (!s.ok()) return FromRocks(s, fmt::format("cannot open views {}", dir));
   std::unique_ptr<rocksdb::DB> db(raw);
   // handles[0] is the default family, unused.
   std::vector<rocksdb::ColumnFamilyHandle*> ours(handles.begin() + 1, handles.end());
@@ -155,7 +145,7 @@ Status ViewStore::CheckFormat() {
   LEDGER_ASSIGN_OR_RETURN(auto progress, Scan(Cf::kMeta, "offset/", 1));
   if (!format && progress.empty()) {
     auto s = db_->Put(rocksdb::WriteOptions(), handle(Cf::kMeta), kFormatKey, kFormat);
-    if (!s.ok()) return Status::IoError(fmt::format("views {}: {}", dir_, s.ToString()));
+    if (!s.ok()) return FromRocks(s, fmt::format("views {}", dir_));
     return Status::Ok();
   }
   return Status::Unavailable(fmt::format(
@@ -176,7 +166,7 @@ Result<std::optional<std::string>> ViewStore::Get(Cf cf, const std::string& key)
   std::string v;
   auto s = db_->Get(rocksdb::ReadOptions(), handle(cf), key, &v);
   if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return Status::IoError(fmt::format("views {}: {}", dir_, s.ToString()));
+  if (!s.ok()) return FromRocks(s, fmt::format("views {}", dir_));
   return std::optional<std::string>(std::move(v));
 }
 
@@ -193,7 +183,7 @@ Status ViewStore::Write(rocksdb::WriteBatch& batch) {
   std::lock_guard<std::mutex> turn(tsan_write_mu_);
 #endif
   auto s = db_->Write(wo, &batch);
-  if (!s.ok()) return Status::IoError(fmt::format("views {}: write failed: {}", dir_, s.ToString()));
+  if (!s.ok()) return FromRocks(s, fmt::format("views {}: write failed", dir_));
   return Status::Ok();
 }
 
@@ -206,7 +196,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ViewStore::Scan(
     if (!it->key().starts_with(prefix)) break;
     out.emplace_back(it->key().ToString(), it->value().ToString());
   }
-  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), fmt::format("views {}", dir_));
   return out;
 }
 
@@ -221,13 +211,13 @@ Result<std::vector<std::string>> ViewStore::KeysBetween(Cf cf, const std::string
     if (it->key().compare(to) >= 0) break;
     out.push_back(it->key().ToString());
   }
-  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), fmt::format("views {}", dir_));
   return out;
 }
 
 Status ViewStore::Flush() {
   auto s = db_->Flush(rocksdb::FlushOptions(), handles_);
-  if (!s.ok()) return Status::IoError(fmt::format("views {}: flush failed: {}", dir_, s.ToString()));
+  if (!s.ok()) return FromRocks(s, fmt::format("views {}: flush failed", dir_));
   return Status::Ok();
 }
 
@@ -238,7 +228,7 @@ Result<std::optional<std::pair<std::string, std::string>>> ViewStore::LastAtOrBe
   ro.iterate_lower_bound = &bound;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
   it->SeekForPrev(key);
-  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), fmt::format("views {}", dir_));
   if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
   return std::optional<std::pair<std::string, std::string>>(
       std::make_pair(it->key().ToString(), it->value().ToString()));
@@ -249,7 +239,7 @@ Result<std::optional<std::pair<std::string, std::string>>> ViewStore::FirstAtOrA
   const PrefixBound bound(prefix);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bound.options, handle(cf)));
   it->Seek(key);
-  if (!it->status().ok()) return Status::IoError(it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), fmt::format("views {}", dir_));
   if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
   return std::optional<std::pair<std::string, std::string>>(
       std::make_pair(it->key().ToString(), it->value().ToString()));
@@ -268,23 +258,21 @@ Result<Hash32> ViewStore::Digest() const {
       crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(it->key().data()), it->key().size());
       crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(it->value().data()), it->value().size());
     }
-    if (!it->status().ok()) return Status::IoError(it->status().ToString());
+    if (!it->status().ok()) return FromRocks(it->status(), fmt::format("views {}", dir_));
   }
   Hash32 h;
   crypto_generichash_final(&st, h.data(), h.size());
   return h;
 }
 
-std::string ViewStore::OffsetKey(PartitionId p) { return fmt::format("offset/{:05}", p); }
-std::string ViewStore::HeadKey(PartitionId p) { return fmt::format("head/{:05}", p); }
 
 Result<Offset> ViewStore::NextOffset(PartitionId p) const {
-  LEDGER_ASSIGN_OR_RETURN(auto v, Get(Cf::kMeta, OffsetKey(p)));
+  LEDGER_ASSIGN_OR_RETURN(auto v, Get(Cf::kMeta, keys::NextOffset(p)));
   return v ? DecodeU64(*v) : Offset{0};
 }
 
 Result<Hash32> ViewStore::ChainHead(PartitionId p) const {
-  LEDGER_ASSIGN_OR_RETURN(auto v, Get(Cf::kMeta, HeadKey(p)));
+  LEDGER_ASSIGN_OR_RETURN(auto v, Get(Cf::kMeta, keys::ChainHead(p)));
   Hash32 h{};
   if (v) {
     if (v->size() != 32) return Status::Corruption(fmt::format("views: bad chain head for partition {}", p));

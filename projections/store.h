@@ -1,7 +1,13 @@
+// Layer projections/: the views (RocksDB column families), their keys
+// (projections/keys.h), the projector that folds events into them with the
+// offsets in the same batch, the replay loop (projections/apply.h) and the
+// analysts' queries. It must never decide a rule (folds only call engine/),
+// append to the log, or read a clock.
+//
 // ViewStore: the projections' RocksDB database. Column families:
 //   cases      case id -> CaseState (FlatBuffers)
 //   merchants  merchant id -> MerchantState (FlatBuffers)
-//   timers     Timer::Key() -> ""           (every pending deadline and decay, by due time)
+//   timers     keys::TimerKey() -> ""      (every pending deadline and decay, by due time)
 //   analytics  dimension key -> count / histogram (projections/views.h)
 //   commands   command id -> result JSON   (idempotent retries)
 //   index      "tx/" transaction key -> case id, "snap/" merchant snapshots, ... (docs/projections.md)
@@ -19,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "common/coding.h"
+#include "projections/keys.h"
 #include "common/status.h"
 #include "events/event_log.h"
 
@@ -77,12 +85,10 @@ class ViewStore {
   // Per-partition progress: the next offset to apply and the chain head.
   Result<Offset> NextOffset(PartitionId p) const;
   Result<Hash32> ChainHead(PartitionId p) const;
-  static std::string OffsetKey(PartitionId p);
-  static std::string HeadKey(PartitionId p);
 
   // The layout of keys and values this build writes and reads, kept in meta
   // under kFormatKey; Open refuses views of another layout (rebuild them).
-  static constexpr const char* kFormatKey = "views_format";
+  static constexpr const char* kFormatKey = keys::kViewsFormat;
   static constexpr const char* kFormat = "2";
 
  private:
@@ -101,7 +107,5 @@ class ViewStore {
   std::mutex tsan_write_mu_;
 };
 
-std::string EncodeU64(uint64_t v);
-uint64_t DecodeU64(std::string_view s);
 
 }  // namespace ledger

@@ -1,5 +1,7 @@
 #include "replay/chain.h"
 
+#include "common/files.h"
+
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -183,16 +185,14 @@ Result<Ed25519Public> GenerateCheckpointKey(const std::string& path) {
   Ed25519Public pk{};
   Ed25519Secret sk{};
   crypto_sign_keypair(pk.data(), sk.data());
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return Status::IoError(fmt::format("cannot create {}: {}{}", path, std::strerror(errno),
-                                       errno == EEXIST ? " (a key is never overwritten)" : ""));
-  }
-  const std::string secret = Base64(sk.data(), sk.size()) + "\n";
+  std::string secret = Base64(sk.data(), sk.size()) + "\n";
   sodium_memzero(sk.data(), sk.size());
-  const bool ok = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return Status::IoError(fmt::format("cannot write {}", path));
+  Status written = CreateSecretFile(path, secret);
+  sodium_memzero(secret.data(), secret.size());
+  if (written.code() == Code::kConflict) {
+    return Status::Conflict(written.message() + " (a key is never overwritten)");
+  }
+  LEDGER_RETURN_IF_ERROR(written);
   std::string der(reinterpret_cast<const char*>(kEd25519SpkiPrefix), sizeof kEd25519SpkiPrefix);
   der.append(reinterpret_cast<const char*>(pk.data()), pk.size());
   const std::string pem = "-----BEGIN PUBLIC KEY-----\n" +

@@ -1,3 +1,8 @@
+// Layer replay/: what auditors derive from the log alone: rebuild, verify,
+// as-of, the audit timeline, exports, the chain walk and signed checkpoints,
+// and the one renderer of events as JSON. It must never append to the log or
+// include app/; it reads views only to find where to look.
+//
 // Replay: everything auditors and operators derive from the log alone.
 //   Rebuild     replays the whole log into fresh views beside the live ones, then swaps.
 //   Verify      checks every partition's hash chain, and that a rebuild equals the live views.

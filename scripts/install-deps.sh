@@ -8,6 +8,7 @@ PACKAGES=(
   librocksdb-dev librdkafka-dev flatbuffers-compiler libflatbuffers-dev
   libfmt-dev catch2 libcli11-dev nlohmann-json3-dev libsodium-dev jq
   libcpp-httplib-dev libqrencode-dev libjemalloc-dev curl
+  clang-format clang-tidy
 )
 # clang with libFuzzer and the sanitizer runtimes: the fuzz targets
 # (scripts/fuzz.sh) and the ThreadSanitizer build.

@@ -25,6 +25,7 @@ class FailingLog final : public EventLog {
  public:
   explicit FailingLog(std::unique_ptr<EmbeddedLog> log) : log_(std::move(log)) {}
   uint32_t partitions() const override { return log_->partitions(); }
+  OffsetKind offset_kind() const override { return log_->offset_kind(); }
   Result<std::vector<Position>> Append(std::vector<PendingRecord> records) override {
     if (fail_) {
       ++refused_;

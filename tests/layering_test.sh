@@ -63,9 +63,25 @@ while IFS= read -r hit; do
 done < <(grep -nE '#include <(rocksdb/|librdkafka/|httplib|boost/beast|boost/asio|fstream|filesystem|thread|future)' \
            $(git ls-files engine | grep -E '\.(h|cc)$'))
 
+# Each folder's main header opens with what the layer owns and what it must
+# never do.
+declare -A main_header=(
+  [common]=common/status.h [engine]=engine/decide.h [events]=events/event_log.h
+  [projections]=projections/store.h [replay]=replay/replay.h [app/ledger]=app/ledger/service.h
+  [app/import]=app/import/cfpb_import.h [app/workload]=app/workload/workload.h
+  [app/http]=app/http/server.h [app/cli]=app/cli/cli.h
+)
+for layer in "${!main_header[@]}"; do
+  h=${main_header[$layer]}
+  contract=$(awk '/^\/\//{print; next} {exit}' "$h" 2>/dev/null)
+  if ! grep -q "^// Layer $layer" <<<"$contract" || ! grep -q 'never' <<<"$contract"; then
+    violations+=("$h: the main header of $layer/ must open with '// Layer $layer...' saying what it owns and what it must never do")
+  fi
+done
+
 if [[ $checked -eq 0 ]]; then echo "no source files found"; echo "0 passed, 1 failed"; exit 1; fi
 if [[ ${#violations[@]} -gt 0 ]]; then
-  echo "includes against the layers' direction:"
+  echo "against the layering:"
   printf '  %s\n' "${violations[@]}"
   echo "0 passed, 1 failed"
   exit 1

@@ -5,6 +5,7 @@
 
 #include "app/http/api.h"
 #include "projections/queries.h"
+#include "projections/keys.h"
 #include "projections/views.h"
 #include "replay/history.h"
 #include "replay/event_json.h"
@@ -112,7 +113,7 @@ void GetMetrics(Api& api, Call& call) {
   }
   // Timers due by now and not fired yet (the timekeeper's backlog), capped.
   constexpr size_t kCap = 100000;
-  auto due = api.ledger.views().KeysBetween(Cf::kTimers, "", EncodeU64(static_cast<uint64_t>(api.ledger.clock().Now()) + 1), kCap);
+  auto due = api.ledger.views().KeysBetween(Cf::kTimers, "", keys::TimersFrom(api.ledger.clock().Now() + 1), kCap);
   if (!due.ok()) return SendStatus(call, due.status());
   g += "# HELP ledger_timers_due Timers due by now and not yet fired (capped at 100000).\n";
   g += "# TYPE ledger_timers_due gauge\n";

@@ -1,3 +1,7 @@
+// Layer app/http: the HTTP face of the ledger. It owns routes, tokens, rate
+// limits and pages; it must never decide a rule or read the views' keys
+// itself: it goes through app/ledger, projections/ queries and replay/.
+//
 // The ledger's HTTP service (`ledger serve`): JSON commands and queries under
 // /v1, the public merchant profile and complaint tracking, a server-sent
 // events stream, /metrics and /healthz. Built on cpp-httplib (thread per

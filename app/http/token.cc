@@ -1,5 +1,7 @@
 #include "app/http/token.h"
 
+#include "common/files.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -96,14 +98,13 @@ Result<TokenSigner> TokenSigner::OpenOrCreate(const std::string& path) {
     // Written beside, then linked in place: two processes starting at once
     // agree on one key (the loser reads the winner's).
     const std::string tmp = fmt::format("{}.{}.tmp", path, ::getpid());
-    int w = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (w < 0) return Status::IoError(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-    const bool written = ::write(w, sk.data(), sk.size()) == static_cast<ssize_t>(sk.size()) && ::fsync(w) == 0;
-    ::close(w);
-    const bool linked = written && ::link(tmp.c_str(), path.c_str()) == 0;
+    Status written =
+        CreateSecretFile(tmp, std::string_view(reinterpret_cast<const char*>(sk.data()), sk.size()));
+    sodium_memzero(sk.data(), sk.size());
+    LEDGER_RETURN_IF_ERROR(written);
+    const bool linked = ::link(tmp.c_str(), path.c_str()) == 0;
     const int link_errno = errno;
     ::unlink(tmp.c_str());
-    if (!written) return Status::IoError(fmt::format("cannot write {}", tmp));
     if (!linked && link_errno != EEXIST) {
       return Status::IoError(fmt::format("cannot create {}: {}", path, std::strerror(link_errno)));
     }

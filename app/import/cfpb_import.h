@@ -1,3 +1,7 @@
+// Layer app/import: outside data into the ledger, through the command path
+// only (never around the decider), and back out. It must never write the
+// log or the views directly.
+//
 // `ledger import cfpb` and `ledger export cfpb`: the CFPB's public complaint
 // database into the ledger, through the command path, and back out in the
 // modern 18-column layout. Formats and interpretations: docs/decisions.md

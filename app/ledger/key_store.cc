@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "common/files.h"
 #include "common/hex.h"
 
 namespace ledger {
@@ -23,29 +24,6 @@ Status Errno(const std::string& what, const std::string& path) {
   return Status::IoError(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
 }
 
-Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return Errno("cannot open key directory", dir);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : Errno("cannot sync key directory", dir);
-}
-
-// Writes `bytes` to a new file at `path` (0600) and syncs it.
-Status WriteNewFile(const std::string& path, const void* bytes, size_t size) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("cannot create", path);
-  const bool ok = ::write(fd, bytes, size) == static_cast<ssize_t>(size) && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (!ok) {
-    ::unlink(path.c_str());
-    return Errno("cannot write", path);
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<std::unique_ptr<KeyStore>> KeyStore::Open(const std::string& dir) {
@@ -55,7 +33,7 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Open(const std::string& dir) {
   if (!existed) {
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("cannot create key directory", dir);
     const std::string parent = fs::path(dir).parent_path().string();
-    LEDGER_RETURN_IF_ERROR(SyncDir(parent.empty() ? "." : parent));
+    LEDGER_RETURN_IF_ERROR(SyncDirectory(parent.empty() ? "." : parent));
   }
   if (!fs::is_directory(dir, ec)) return Status::IoError(fmt::format("key store {} is not a directory", dir));
   // Whatever created it, the keys are for the ledger's owner only.
@@ -101,7 +79,7 @@ Result<ConsumerKey> KeyStore::GetOrCreate(std::string_view consumer_id) {
   uint8_t suffix[8];
   randombytes_buf(suffix, sizeof suffix);
   const std::string tmp = Base(consumer_id) + ".tmp-" + HexOf(suffix, sizeof suffix);
-  Status s = WriteNewFile(tmp, key.data(), key.size());
+  Status s = CreateSecretFile(tmp, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   if (!s.ok()) return s;
   const std::string path = KeyPath(consumer_id);
   // link() fails if another writer got there first: then its key is the key.
@@ -118,7 +96,7 @@ Result<ConsumerKey> KeyStore::GetOrCreate(std::string_view consumer_id) {
     return *theirs;
   }
   ::unlink(tmp.c_str());
-  LEDGER_RETURN_IF_ERROR(SyncDir(dir_));
+  LEDGER_RETURN_IF_ERROR(SyncDirectory(dir_));
   return key;
 }
 
@@ -142,11 +120,11 @@ Result<KeyStore::Erased> KeyStore::Erase(std::string_view consumer_id) {
   if (!ok) return Errno("cannot overwrite key", path);
   const std::string marker = Base(consumer_id) + ".erased";
   if (!WasErased(consumer_id)) {
-    Status s = WriteNewFile(marker, "erased\n", 7);
+    Status s = CreateSecretFile(marker, "erased\n");
     if (!s.ok()) return s;
   }
   if (::unlink(path.c_str()) != 0) return Errno("cannot remove key", path);
-  LEDGER_RETURN_IF_ERROR(SyncDir(dir_));
+  LEDGER_RETURN_IF_ERROR(SyncDirectory(dir_));
   return Erased::kNow;
 }
 

@@ -17,6 +17,7 @@
 #include "engine/personal_data.h"
 #include "events/codec.h"
 #include "events/open_log.h"
+#include "projections/keys.h"
 #include "projections/views.h"
 #include "engine/event_subject.h"
 #include "app/ledger/key_store.h"
@@ -149,7 +150,7 @@ void Ledger::PublishIndicators() {
 }
 
 Result<TimeMs> Ledger::LedgerTime() {
-  LEDGER_ASSIGN_OR_RETURN(auto v, views_->Get(Cf::kMeta, "max_time"));
+  LEDGER_ASSIGN_OR_RETURN(auto v, views_->Get(Cf::kMeta, keys::kMaxTime));
   return v ? static_cast<TimeMs>(DecodeU64(*v)) : TimeMs{0};
 }
 
@@ -246,7 +247,7 @@ Outcome Ledger::DecideOne(const ParsedCommand& parsed, TimeMs now,
       t.terminal = f->terminal()->str();
       t.purchase_date_ms = *date;
       t.amount = *f->amount();
-      auto owner = projector_.TransactionOwner(Projector::TransactionKey(merchant_id, t));
+      auto owner = projector_.TransactionOwner(keys::Transaction(merchant_id, t));
       if (!owner.ok()) return fail(owner.status());
       if (owner.value()) {
         ctx.transaction_taken = true;
@@ -470,29 +471,29 @@ Result<size_t> Ledger::TickLocked(TimeMs until) {
     return a;
   }();
   size_t appended = 0;
-  auto later = [](const Timer& a, const Timer& b) { return a.Key() > b.Key(); };
+  auto later = [](const Timer& a, const Timer& b) { return keys::TimerKey(a) > keys::TimerKey(b); };
   for (;;) {
     // Every timer due before the last tick's end has fired or lapsed, and no
     // new timer is ever due before the event that sets it: start there, past
     // the deleted timers.
-    LEDGER_ASSIGN_OR_RETURN(auto keys, views_->KeysBetween(Cf::kTimers, EncodeU64(static_cast<uint64_t>(tick_floor_)),
-                                                           EncodeU64(static_cast<uint64_t>(until) + 1), kScan));
+    LEDGER_ASSIGN_OR_RETURN(auto keys, views_->KeysBetween(Cf::kTimers, keys::TimersFrom(tick_floor_),
+                                                           keys::TimersFrom(until + 1), kScan));
     if (keys.empty()) break;
     std::priority_queue<Timer, std::vector<Timer>, decltype(later)> heap(later);
     for (const auto& k : keys) {
-      auto t = Timer::FromKey(k);
+      auto t = keys::ParseTimer(k);
       if (!t) return Status::Corruption("views: unreadable timer key");
       heap.push(*t);
     }
     // A full scan may have left out timers due before ones created in this
     // round; stop the round at the last scanned due time to keep order.
-    const TimeMs horizon = keys.size() == kScan ? Timer::FromKey(keys.back())->due : until;
+    const TimeMs horizon = keys.size() == kScan ? keys::ParseTimer(keys.back())->due : until;
     std::vector<PendingRecord> records;
     std::set<std::string> fired;
     while (!heap.empty() && heap.top().due <= horizon) {
       Timer t = heap.top();
       heap.pop();
-      if (!fired.insert(t.Key()).second) continue;
+      if (!fired.insert(keys::TimerKey(t)).second) continue;
       const CaseState* c = nullptr;
       if (!t.case_id.empty() && t.kind != TimerKind::kDelayDecay) {
         LEDGER_ASSIGN_OR_RETURN(c, projector_.Case(t.case_id));

@@ -1,3 +1,10 @@
+// Layer app/ledger, the base of app/ (the composition root, the only place
+// that composes the layers below into a running ledger). app/ledger owns the
+// write path, the keys of personal data and the policy files; app/import,
+// app/workload, app/http and app/cli are built on it. Nothing below app/
+// may include it; it must never hold a rule of its own (rules live in
+// engine/, folds in projections/).
+//
 // The command service and the timekeeper. It owns the write path:
 //   clock -> timekeeper fires due timers -> decide each command against the
 //   projected state -> append the events durably -> project them (one batch).

@@ -1,3 +1,7 @@
+// Layer app/workload: seeded activity for `ledger simulate`, the demo and
+// the benchmarks, through the command path only. It must never write the
+// log or the views directly.
+//
 // The workload generator behind `ledger simulate`: a seeded, realistic stream
 // of complaint activity driven through the real command path (so every event
 // passed the rules). Merchants have skewed complaint rates (a few get very
