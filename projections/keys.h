@@ -1,5 +1,5 @@
 // Every key of the views, built and parsed here and nowhere else. The layout
-// is specified in docs/projections.md and pinned by tests/golden_keys_test.cc:
+// is specified in docs/projections.md and pinned by tests/projections/golden_keys_test.cc:
 // changing a byte here changes the views' layout (ViewStore::kFormat) and
 // asks for `ledger rebuild`.
 //

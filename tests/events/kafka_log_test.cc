@@ -24,7 +24,7 @@
 #include "events/codec.h"
 #include "events/embedded_log.h"
 #include "events/kafka_log.h"
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;

@@ -14,7 +14,7 @@
 #include "events/open_log.h"
 #include "replay/chain.h"
 #include "replay/replay.h"
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;

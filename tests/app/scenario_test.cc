@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 #include "app/ledger/policy_file.h"
 
 using namespace ledger;

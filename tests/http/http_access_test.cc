@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/http_fixture.h"
+#include "tests/support/http_fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;

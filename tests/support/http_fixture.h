@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "app/http/server.h"
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 
 namespace ledger::test {
 

@@ -2,7 +2,7 @@
 // and the log exactly as it was.
 #include <catch2/catch.hpp>
 
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;

@@ -10,7 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "events/embedded_log.h"
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 #include "app/ledger/policy_file.h"
 
 using namespace ledger;

@@ -6,7 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "events/open_log.h"
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "app/ledger/command_codec.h"
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 #include "engine/event_subject.h"
 #include "replay/event_json.h"
 

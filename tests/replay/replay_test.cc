@@ -8,7 +8,7 @@
 #include "events/embedded_log.h"
 #include "projections/queries.h"
 #include "replay/replay.h"
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 #include "engine/event_subject.h"
 #include "replay/event_json.h"
 

@@ -10,7 +10,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include "projections/projector.h"
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;

@@ -12,7 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "app/ledger/timekeeper.h"
-#include "tests/http_fixture.h"
+#include "tests/support/http_fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;

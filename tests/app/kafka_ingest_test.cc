@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/fixture.h"
+#include "tests/support/fixture.h"
 #include "engine/event_subject.h"
 
 using namespace ledger;
