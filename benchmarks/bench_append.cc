@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--dir")) base = argv[i + 1];
     if (!std::strcmp(argv[i], "--threads")) {
       thread_counts.clear();
-      for (char* t = std::strtok(argv[i + 1], ","); t; t = std::strtok(nullptr, ",")) thread_counts.push_back(std::atoi(t));
+      for (char* t = std::strtok(argv[i + 1], ","); t; t = std::strtok(nullptr, ","))
+        thread_counts.push_back(std::atoi(t));
     }
   }
   for (int threads : thread_counts) {
@@ -80,18 +81,23 @@ int main(int argc, char** argv) {
       });
     }
     for (auto& th : pool) th.join();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::vector<double> all;
     for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
     const uint64_t syncs = log->sync_count();
-    nlohmann::json j{{"benchmark", "embedded_append_durable"},
-                     {"threads", threads},
-                     {"records", all.size()},
-                     {"seconds", secs},
-                     {"records_per_s", static_cast<double>(all.size()) / secs},
-                     {"syncs", syncs},
-                     {"records_per_sync", static_cast<double>(all.size()) / static_cast<double>(syncs)},
-                     {"latency_ms", {{"p50", Percentile(all, 0.5)}, {"p99", Percentile(all, 0.99)}, {"p999", Percentile(all, 0.999)}}}};
+    nlohmann::json j{
+        {"benchmark", "embedded_append_durable"},
+        {"threads", threads},
+        {"records", all.size()},
+        {"seconds", secs},
+        {"records_per_s", static_cast<double>(all.size()) / secs},
+        {"syncs", syncs},
+        {"records_per_sync", static_cast<double>(all.size()) / static_cast<double>(syncs)},
+        {"latency_ms",
+         {{"p50", Percentile(all, 0.5)},
+          {"p99", Percentile(all, 0.99)},
+          {"p999", Percentile(all, 0.999)}}}};
     fmt::print("{}\n", j.dump());
     log.reset();
     std::filesystem::remove_all(dir);

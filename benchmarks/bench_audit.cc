@@ -19,9 +19,9 @@
 #include "events/open_log.h"
 #include "projections/store.h"
 #include "projections/views.h"
+#include "replay/event_json.h"
 #include "replay/history.h"
 #include "replay/replay.h"
-#include "replay/event_json.h"
 
 using namespace ledger;
 
@@ -44,7 +44,8 @@ template <typename F>
 double ElapsedMs(F&& f) {
   const auto start = std::chrono::steady_clock::now();
   f();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 int Fail(const Status& s) {
@@ -59,10 +60,14 @@ int main(int argc, char** argv) {
   size_t queries = 1000;
   uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--data")) data = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--log")) log_uri = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--queries")) queries = std::stoul(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--seed")) seed = std::stoull(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--data"))
+      data = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--log"))
+      log_uri = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--queries"))
+      queries = std::stoul(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--seed"))
+      seed = std::stoull(argv[i + 1]);
   }
   if (data.empty()) {
     fmt::print(stderr, "usage: bench_audit --data DIR [--log URI] [--queries N] [--seed S]\n");
@@ -74,7 +79,8 @@ int main(int argc, char** argv) {
   auto views = ViewStore::Open(ViewsDirFor(where));
   if (!views.ok()) return Fail(views.status());
   auto max_time = views.value()->Get(Cf::kMeta, keys::kMaxTime);
-  if (!max_time.ok() || !max_time.value()) return Fail(Status::NotFound(fmt::format("{} holds no events", data)));
+  if (!max_time.ok() || !max_time.value())
+    return Fail(Status::NotFound(fmt::format("{} holds no events", data)));
   const TimeMs end = static_cast<TimeMs>(DecodeU64(**max_time));
 
   // Merchants with their event counts; cases sampled from the cases family.
@@ -97,7 +103,8 @@ int main(int argc, char** argv) {
   }
   std::sort(merchants.rbegin(), merchants.rend());
   std::vector<std::string> cases;
-  for (const auto& [id, unused] : views.value()->Scan(Cf::kCases, "", 200000).value()) cases.push_back(id);
+  for (const auto& [id, unused] : views.value()->Scan(Cf::kCases, "", 200000).value())
+    cases.push_back(id);
 
   std::mt19937_64 rng(seed);
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
@@ -107,7 +114,8 @@ int main(int argc, char** argv) {
   uint64_t folded_events = 0, not_registered = 0;
   for (size_t q = 0; q < queries; ++q) {
     const bool heavy = q % 2 == 0;
-    const std::string& id = heavy ? merchants[pick(busiest)].second : merchants[pick(merchants.size())].second;
+    const std::string& id =
+        heavy ? merchants[pick(busiest)].second : merchants[pick(merchants.size())].second;
     const TimeMs at = moment(rng);
     Status status;
     const double ms = ElapsedMs([&] {
@@ -125,8 +133,10 @@ int main(int argc, char** argv) {
     Status status;
     history_ms.push_back(ElapsedMs([&] {
       auto h = CaseHistory(*log.value(), *views.value(), id, renderer);
-      if (!h.ok()) status = h.status();
-      else folded_events += h.value().size();
+      if (!h.ok())
+        status = h.status();
+      else
+        folded_events += h.value().size();
     }));
     if (!status.ok()) return Fail(status);
   }
@@ -134,16 +144,19 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   std::vector<double> all = as_of_ms;
   all.insert(all.end(), busiest_ms.begin(), busiest_ms.end());
-  nlohmann::json out{{"benchmark", "audit"},
-                     {"merchants", merchants.size()},
-                     {"busiest_merchant_events", merchants.front().first},
-                     {"as_of", Summary(all)},
-                     {"as_of_before_registration", not_registered},
-                     {"as_of_uniform_merchants", Summary(as_of_ms)},
-                     {"as_of_busiest_10_merchants", Summary(busiest_ms)},
-                     {"history", Summary(history_ms)},
-                     {"history_events_per_case", history_ms.empty() ? 0.0 : static_cast<double>(folded_events) / static_cast<double>(history_ms.size())},
-                     {"peak_rss_mib", static_cast<double>(ru.ru_maxrss) / 1024.0}};
+  nlohmann::json out{
+      {"benchmark", "audit"},
+      {"merchants", merchants.size()},
+      {"busiest_merchant_events", merchants.front().first},
+      {"as_of", Summary(all)},
+      {"as_of_before_registration", not_registered},
+      {"as_of_uniform_merchants", Summary(as_of_ms)},
+      {"as_of_busiest_10_merchants", Summary(busiest_ms)},
+      {"history", Summary(history_ms)},
+      {"history_events_per_case", history_ms.empty() ? 0.0
+                                                     : static_cast<double>(folded_events) /
+                                                           static_cast<double>(history_ms.size())},
+      {"peak_rss_mib", static_cast<double>(ru.ru_maxrss) / 1024.0}};
   fmt::print("{}\n", out.dump());
   return 0;
 }

@@ -38,9 +38,10 @@ constexpr uint32_t kMerchants = 1000;
 
 std::string Filing(uint64_t n) {
   const uint32_t m = static_cast<uint32_t>(n % kMerchants);
-  return fmt::format(R"({{"merchant_id":"m{}","consumer_id":"u{}","reference_number":"R{}","terminal":"T1",)"
-                     R"("purchase_date":"2026-01-01","amount":{},"invoice_number":"I{}","category":"non_delivery"}})",
-                     m, n, n, 1000 + n, n);
+  return fmt::format(
+      R"({{"merchant_id":"m{}","consumer_id":"u{}","reference_number":"R{}","terminal":"T1",)"
+      R"("purchase_date":"2026-01-01","amount":{},"invoice_number":"I{}","category":"non_delivery"}})",
+      m, n, n, 1000 + n, n);
 }
 
 }  // namespace
@@ -52,11 +53,16 @@ int main(int argc, char** argv) {
   std::string dir = std::filesystem::temp_directory_path() / "ledger-bench-ingest";
   std::string log_uri;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--commands")) commands = std::stoull(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    else if (!std::strcmp(argv[i], "--rate")) rate = std::stod(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--log")) log_uri = argv[i + 1];
+    if (!std::strcmp(argv[i], "--commands"))
+      commands = std::stoull(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads"))
+      threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--rate"))
+      rate = std::stod(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--dir"))
+      dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--log"))
+      log_uri = argv[i + 1];
     else {
       fmt::print(stderr, "bench_ingest: unknown option {}\n", argv[i]);
       return 2;
@@ -84,7 +90,9 @@ int main(int argc, char** argv) {
     for (uint32_t m = 0; m < kMerchants; ++m) {
       auto p = ledger.codec().ParseBody(
           fb::Command::RegisterMerchant,
-          fmt::format(R"({{"merchant_id":"m{}","name":"Shop {}","licence_date":"2024-01-01","domains":["s{}.ir"],"star_level":"star2"}})", m, m, m),
+          fmt::format(
+              R"({{"merchant_id":"m{}","name":"Shop {}","licence_date":"2024-01-01","domains":["s{}.ir"],"star_level":"star2"}})",
+              m, m, m),
           fmt::format("reg-{}", m), fb::Role::operator_, "centre");
       if (!p.ok()) {
         fmt::print(stderr, "bench_ingest: {}\n", p.status().message());
@@ -108,19 +116,22 @@ int main(int argc, char** argv) {
     for (uint64_t n = next++; n < commands; n = next++) {
       auto due = start;
       if (rate > 0) {
-        due += std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(static_cast<double>(n) / rate));
+        due += std::chrono::duration_cast<Steady::duration>(
+            std::chrono::duration<double>(static_cast<double>(n) / rate));
         std::this_thread::sleep_until(due);
       } else {
         due = Steady::now();
       }
-      auto p = ledger.codec().ParseBody(fb::Command::FileComplaint, Filing(n), fmt::format("f-{}", n),
-                                        fb::Role::consumer, fmt::format("u{}", n));
+      auto p =
+          ledger.codec().ParseBody(fb::Command::FileComplaint, Filing(n), fmt::format("f-{}", n),
+                                   fb::Role::consumer, fmt::format("u{}", n));
       if (!p.ok()) {
         ++refused;
       } else if (auto out = ledger.SubmitOne(p.value()); !out.status.ok()) {
         if (refused++ == 0) fmt::print(stderr, "bench_ingest: {}\n", out.status.message());
       }
-      latencies[t].push_back(std::chrono::duration<double, std::milli>(Steady::now() - due).count());
+      latencies[t].push_back(
+          std::chrono::duration<double, std::milli>(Steady::now() - due).count());
     }
   };
   std::vector<std::thread> pool;
@@ -138,13 +149,17 @@ int main(int argc, char** argv) {
                    {"refused", refused.load()},
                    {"seconds", seconds},
                    {"commands_per_s", static_cast<double>(commands) / seconds},
-                   {"latency_ms", {{"p50", Percentile(all, 0.5)}, {"p99", Percentile(all, 0.99)}, {"p999", Percentile(all, 0.999)}}},
+                   {"latency_ms",
+                    {{"p50", Percentile(all, 0.5)},
+                     {"p99", Percentile(all, 0.99)},
+                     {"p999", Percentile(all, 0.999)}}},
                    {"peak_rss_mib", static_cast<double>(ru.ru_maxrss) / 1024.0}};
   if (embedded) {
     // Each group is one synced write of the log.
     const uint64_t syncs = embedded->sync_count() - syncs_before;
     j["log_syncs"] = syncs;
-    j["commands_per_sync"] = syncs ? static_cast<double>(commands) / static_cast<double>(syncs) : 0.0;
+    j["commands_per_sync"] =
+        syncs ? static_cast<double>(commands) / static_cast<double>(syncs) : 0.0;
   }
   fmt::print("{}\n", j.dump());
   opened.value().reset();

@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -54,7 +54,12 @@ struct Case {
 class Worker {
  public:
   Worker(int n, int port, const Tokens& t, Stats& s, int merchants)
-      : n_(n), client_("127.0.0.1", port), tokens_(t), stats_(s), rng_(1000 + n), merchants_(merchants) {
+      : n_(n),
+        client_("127.0.0.1", port),
+        tokens_(t),
+        stats_(s),
+        rng_(1000 + n),
+        merchants_(merchants) {
     client_.set_keep_alive(true);
     client_.set_tcp_nodelay(true);
     client_.set_read_timeout(30, 0);
@@ -75,15 +80,17 @@ class Worker {
 
  private:
   // Sends until the answer is not 429; returns the final response (status -1 on transport failure).
-  std::pair<int, std::string> Send(const std::string& kind, const std::string& method, const std::string& path,
-                                   const std::string& token, const std::string& body, const std::string& key,
+  std::pair<int, std::string> Send(const std::string& kind, const std::string& method,
+                                   const std::string& path, const std::string& token,
+                                   const std::string& body, const std::string& key,
                                    std::initializer_list<int> expected) {
     for (int attempt = 0;; ++attempt) {
       httplib::Headers h;
       if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
       if (!key.empty()) h.emplace("Idempotency-Key", key);
       const auto start = Clock::now();
-      auto r = method == "GET" ? client_.Get(path, h) : client_.Post(path, h, body, "application/json");
+      auto r =
+          method == "GET" ? client_.Get(path, h) : client_.Post(path, h, body, "application/json");
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       const int status = r ? r->status : -1;
       {
@@ -94,14 +101,16 @@ class Worker {
       }
       if (status == 429 && attempt < 100) {
         const int wait_s = std::max(1, std::atoi(r->get_header_value("Retry-After").c_str()));
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_s * 1000, 200 + static_cast<int>(rng_() % 300))));
+        std::this_thread::sleep_for(std::chrono::milliseconds(
+            std::min(wait_s * 1000, 200 + static_cast<int>(rng_() % 300))));
         continue;
       }
       if (std::find(expected.begin(), expected.end(), status) == expected.end()) {
         std::lock_guard<std::mutex> lock(stats_.mu);
         if (stats_.unexpected.size() < 50) {
-          stats_.unexpected.push_back(fmt::format("{} {} -> {} {}", method, path, status,
-                                                  r ? r->body.substr(0, 300) : httplib::to_string(r.error())));
+          stats_.unexpected.push_back(
+              fmt::format("{} {} -> {} {}", method, path, status,
+                          r ? r->body.substr(0, 300) : httplib::to_string(r.error())));
         } else {
           stats_.unexpected.push_back("...");
         }
@@ -114,14 +123,18 @@ class Worker {
     auto j = nlohmann::json::parse(body, nullptr, false);
     if (!j.is_object() || !j.contains("command_id")) return;
     std::lock_guard<std::mutex> lock(stats_.mu);
-    stats_.acked << nlohmann::json({{"command_id", j["command_id"]}, {"events", j["events"].size()},
-                                    {"replayed", j.value("replayed", false)}}).dump()
+    stats_.acked << nlohmann::json({{"command_id", j["command_id"]},
+                                    {"events", j["events"].size()},
+                                    {"replayed", j.value("replayed", false)}})
+                        .dump()
                  << "\n";
   }
 
   std::string Key() { return fmt::format("w{}-{}", n_, ++seq_); }
   // The centre's staff: each worker acts as one of them.
-  const std::string& Op() const { return tokens_.operators[static_cast<size_t>(n_) % tokens_.operators.size()]; }
+  const std::string& Op() const {
+    return tokens_.operators[static_cast<size_t>(n_) % tokens_.operators.size()];
+  }
 
   void File() {
     Case c;
@@ -130,7 +143,8 @@ class Worker {
     const std::string body = fmt::format(
         R"({{"merchant_id":"m{}","consumer_id":"u{}","reference_number":"RF-{}-{}","terminal":"T{}","purchase_date":"2025-01-15","amount":{},"invoice_number":"INV-{}","category":"non_delivery"}})",
         c.merchant, c.consumer, n_, seq_ + 1, n_, 1000 + rng_() % 100000, seq_ + 1);
-    auto [status, reply] = Send("file", "POST", "/v1/complaints", tokens_.consumers[c.consumer], body, Key(), {201, 200});
+    auto [status, reply] = Send("file", "POST", "/v1/complaints", tokens_.consumers[c.consumer],
+                                body, Key(), {201, 200});
     if (status != 201 && status != 200) return;
     Ack(reply);
     auto j = nlohmann::json::parse(reply);
@@ -144,10 +158,19 @@ class Worker {
     const std::string base = "/v1/complaints/" + c.id;
     std::pair<int, std::string> r;
     switch (c.stage) {
-      case 0: r = Send("verify", "POST", base + "/verify-transaction", Op(), "{}", Key(), {200}); break;
-      case 1: r = Send("respond", "POST", base + "/respond", tokens_.merchants[c.merchant], R"({"message":"shipped"})", Key(), {200}); break;
-      case 2: r = Send("accept", "POST", base + "/accept", tokens_.consumers[c.consumer], "{}", Key(), {200}); break;
-      default: return Read(99);
+      case 0:
+        r = Send("verify", "POST", base + "/verify-transaction", Op(), "{}", Key(), {200});
+        break;
+      case 1:
+        r = Send("respond", "POST", base + "/respond", tokens_.merchants[c.merchant],
+                 R"({"message":"shipped"})", Key(), {200});
+        break;
+      case 2:
+        r = Send("accept", "POST", base + "/accept", tokens_.consumers[c.consumer], "{}", Key(),
+                 {200});
+        break;
+      default:
+        return Read(99);
     }
     if (r.first == 200) {
       Ack(r.second);
@@ -158,9 +181,11 @@ class Worker {
   void Read(int dice) {
     const Case& c = cases_[rng_() % cases_.size()];
     if (dice < 60) {
-      Send("get_case", "GET", "/v1/complaints/" + c.id, tokens_.consumers[c.consumer], "", "", {200});
+      Send("get_case", "GET", "/v1/complaints/" + c.id, tokens_.consumers[c.consumer], "", "",
+           {200});
     } else if (dice < 70) {
-      Send("history", "GET", "/v1/complaints/" + c.id + "/history", tokens_.merchants[c.merchant], "", "", {200});
+      Send("history", "GET", "/v1/complaints/" + c.id + "/history", tokens_.merchants[c.merchant],
+           "", "", {200});
     } else if (dice < 85) {
       Send("profile", "GET", fmt::format("/v1/merchants/m{}", c.merchant), "", "", "", {200});
     } else if (dice < 90) {
@@ -194,7 +219,9 @@ int main(int argc, char** argv) {
   double seconds = 60;
   std::string tokens_file, acked_file = "acked.jsonl";
   app.add_option("--port", port)->required();
-  app.add_option("--tokens", tokens_file, "JSON: {operators: [...], merchants: [...], consumers: [...]}")->required();
+  app.add_option("--tokens", tokens_file,
+                 "JSON: {operators: [...], merchants: [...], consumers: [...]}")
+      ->required();
   app.add_option("--seconds", seconds)->capture_default_str();
   app.add_option("--threads", threads)->capture_default_str();
   app.add_option("--acked", acked_file)->capture_default_str();
@@ -213,18 +240,26 @@ int main(int argc, char** argv) {
     // The merchants, registered once (a rerun finds them: 409 is fine).
     httplib::Client c("127.0.0.1", port);
     for (int m = 0; m < merchants; ++m) {
-      httplib::Headers h{{"Authorization", "Bearer " + tokens.operators[0]}, {"Idempotency-Key", fmt::format("register-m{}", m)}};
-      auto r = c.Post("/v1/merchants", h,
-                      fmt::format(R"({{"merchant_id":"m{}","name":"Shop {}","licence_date":"2024-01-01","domains":["m{}.example"]}})", m, m, m),
-                      "application/json");
+      httplib::Headers h{{"Authorization", "Bearer " + tokens.operators[0]},
+                         {"Idempotency-Key", fmt::format("register-m{}", m)}};
+      auto r = c.Post(
+          "/v1/merchants", h,
+          fmt::format(
+              R"({{"merchant_id":"m{}","name":"Shop {}","licence_date":"2024-01-01","domains":["m{}.example"]}})",
+              m, m, m),
+          "application/json");
       if (!r || (r->status != 200 && r->status != 409)) {
-        std::cerr << "cannot register m" << m << ": " << (r ? r->body : httplib::to_string(r.error())) << "\n";
+        std::cerr << "cannot register m" << m << ": "
+                  << (r ? r->body : httplib::to_string(r.error())) << "\n";
         return 1;
       }
       if (r->status == 200) {
         auto j = nlohmann::json::parse(r->body);
-        stats.acked << nlohmann::json({{"command_id", j["command_id"]}, {"events", j["events"].size()},
-                                       {"replayed", j.value("replayed", false)}}).dump() << "\n";
+        stats.acked << nlohmann::json({{"command_id", j["command_id"]},
+                                       {"events", j["events"].size()},
+                                       {"replayed", j.value("replayed", false)}})
+                           .dump()
+                    << "\n";
       }
     }
   }
@@ -248,8 +283,11 @@ int main(int argc, char** argv) {
     requests += v.size();
     nlohmann::json st;
     for (const auto& [code, n] : stats.statuses[kind]) st[std::to_string(code)] = n;
-    out["by_kind"][kind] = {{"requests", v.size()}, {"statuses", st}, {"p50_ms", Percentile(v, 0.5)},
-                            {"p99_ms", Percentile(v, 0.99)}, {"max_ms", v.empty() ? 0 : *std::max_element(v.begin(), v.end())}};
+    out["by_kind"][kind] = {{"requests", v.size()},
+                            {"statuses", st},
+                            {"p50_ms", Percentile(v, 0.5)},
+                            {"p99_ms", Percentile(v, 0.99)},
+                            {"max_ms", v.empty() ? 0 : *std::max_element(v.begin(), v.end())}};
   }
   out["seconds"] = elapsed;
   out["threads"] = threads;

@@ -20,8 +20,9 @@ void CsvReader::SkipLine() {
 
 Result<std::optional<CsvRecord>> CsvReader::Next() {
   // Skip empty lines.
-  while (pos_ < text_.size() && (text_[pos_] == '\n' || (text_[pos_] == '\r' && pos_ + 1 < text_.size() &&
-                                                          text_[pos_ + 1] == '\n'))) {
+  while (pos_ < text_.size() &&
+         (text_[pos_] == '\n' ||
+          (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n'))) {
     pos_ += text_[pos_] == '\r' ? 2 : 1;
     ++line_;
   }
@@ -63,7 +64,8 @@ Result<std::optional<CsvRecord>> CsvReader::Next() {
       }
       if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' &&
           !(text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n')) {
-        return Fail(rec.line, fmt::format("text after the closing quote of field {}", rec.fields.size() + 1));
+        return Fail(rec.line,
+                    fmt::format("text after the closing quote of field {}", rec.fields.size() + 1));
       }
     } else {
       const size_t end = text_.find_first_of(",\n\"", pos_);
@@ -74,7 +76,8 @@ Result<std::optional<CsvRecord>> CsvReader::Next() {
       }
       if (stop < text_.size() && text_[stop] == '"') {
         pos_ = stop;
-        return Fail(rec.line, fmt::format("a quote inside unquoted field {}", rec.fields.size() + 1));
+        return Fail(rec.line,
+                    fmt::format("a quote inside unquoted field {}", rec.fields.size() + 1));
       }
       field.assign(text_.substr(pos_, stop - pos_));
       pos_ = stop;

@@ -36,11 +36,13 @@ Status CreateSecretFile(const std::string& path, std::string_view bytes) {
 
 Status SyncDirectory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(fmt::format("cannot open directory {}: {}", dir, std::strerror(errno)));
+  if (fd < 0)
+    return Status::IoError(fmt::format("cannot open directory {}: {}", dir, std::strerror(errno)));
   const int rc = ::fsync(fd);
   const int saved = errno;
   ::close(fd);
-  if (rc != 0) return Status::IoError(fmt::format("cannot sync directory {}: {}", dir, std::strerror(saved)));
+  if (rc != 0)
+    return Status::IoError(fmt::format("cannot sync directory {}: {}", dir, std::strerror(saved)));
   return Status::Ok();
 }
 

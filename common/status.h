@@ -17,14 +17,14 @@ namespace ledger {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,     // malformed or out-of-range input
-  kNotFound,            // unknown case, merchant or record
-  kRejected,            // a domain rule refuses the command
-  kConflict,            // duplicate transaction, reused command id, stale clock
-  kPermissionDenied,    // the actor may not do this
-  kCorruption,          // a record fails its checksum or chain
-  kIoError,             // storage or broker failure
-  kUnavailable,         // a dependency is gone for now (broker down)
+  kInvalidArgument,   // malformed or out-of-range input
+  kNotFound,          // unknown case, merchant or record
+  kRejected,          // a domain rule refuses the command
+  kConflict,          // duplicate transaction, reused command id, stale clock
+  kPermissionDenied,  // the actor may not do this
+  kCorruption,        // a record fails its checksum or chain
+  kIoError,           // storage or broker failure
+  kUnavailable,       // a dependency is gone for now (broker down)
 };
 
 const char* CodeName(Code code);
@@ -80,10 +80,10 @@ class [[nodiscard]] Result {
 
 }  // namespace ledger
 
-#define LEDGER_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::ledger::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                \
+#define LEDGER_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::ledger::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 #define LEDGER_CONCAT_INNER(a, b) a##b

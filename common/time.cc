@@ -9,15 +9,24 @@ namespace ledger {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kNotFound: return "not_found";
-    case Code::kRejected: return "rejected";
-    case Code::kConflict: return "conflict";
-    case Code::kPermissionDenied: return "permission_denied";
-    case Code::kCorruption: return "corruption";
-    case Code::kIoError: return "io_error";
-    case Code::kUnavailable: return "unavailable";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kRejected:
+      return "rejected";
+    case Code::kConflict:
+      return "conflict";
+    case Code::kPermissionDenied:
+      return "permission_denied";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kIoError:
+      return "io_error";
+    case Code::kUnavailable:
+      return "unavailable";
   }
   return "unknown";
 }

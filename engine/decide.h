@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "commands_generated.h"
+#include "common/status.h"
 #include "engine/policy.h"
 #include "engine/state.h"
-#include "common/status.h"
 
 namespace ledger {
 
@@ -31,10 +31,10 @@ struct DecideContext {
   DecideContext(const Policy& p, TimeMs n) : policy(p), now(n) {}
   const Policy& policy;
   TimeMs now = 0;
-  const CaseState* case_state = nullptr;          // the case named by the command, if any
-  const MerchantState* merchant = nullptr;        // its merchant (or the one named)
-  bool transaction_taken = false;                 // FileComplaint: same transaction on file
-  std::string taken_by;                           //   ... by this case
+  const CaseState* case_state = nullptr;    // the case named by the command, if any
+  const MerchantState* merchant = nullptr;  // its merchant (or the one named)
+  bool transaction_taken = false;           // FileComplaint: same transaction on file
+  std::string taken_by;                     //   ... by this case
 };
 
 // REQUIRES: cmd.command_type() != NONE. For a FileComplaint, `case_id` is the

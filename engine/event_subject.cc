@@ -18,7 +18,8 @@ std::string_view CaseField(const T* t) {
 std::string_view CaseIdOf(const fb::Event& e) {
   switch (e.payload_type()) {
 #define LEDGER_CASE(T) \
-  case fb::Payload::T: return CaseField(e.payload_as_##T());
+  case fb::Payload::T: \
+    return CaseField(e.payload_as_##T());
     LEDGER_CASE(ViolationRecorded)
     LEDGER_CASE(ComplaintFiled)
     LEDGER_CASE(TransactionVerified)
@@ -46,7 +47,8 @@ std::string_view CaseIdOf(const fb::Event& e) {
     LEDGER_CASE(CfpbComplaintFiled)
     LEDGER_CASE(CfpbStatusPublished)
 #undef LEDGER_CASE
-    default: return {};
+    default:
+      return {};
   }
 }
 

@@ -49,8 +49,12 @@ void EvolveCase(CaseState& c, const fb::Event& e) {
       c.tracking_code = Str(p->tracking_code());
       c.consumer_name_sealed.clear();
       c.consumer_phone_sealed.clear();
-      if (p->consumer_name_sealed()) c.consumer_name_sealed.assign(p->consumer_name_sealed()->begin(), p->consumer_name_sealed()->end());
-      if (p->consumer_phone_sealed()) c.consumer_phone_sealed.assign(p->consumer_phone_sealed()->begin(), p->consumer_phone_sealed()->end());
+      if (p->consumer_name_sealed())
+        c.consumer_name_sealed.assign(p->consumer_name_sealed()->begin(),
+                                      p->consumer_name_sealed()->end());
+      if (p->consumer_phone_sealed())
+        c.consumer_phone_sealed.assign(p->consumer_phone_sealed()->begin(),
+                                       p->consumer_phone_sealed()->end());
       break;
     }
     case fb::Payload::CfpbComplaintFiled: {
@@ -100,7 +104,8 @@ void EvolveCase(CaseState& c, const fb::Event& e) {
       c.first_deadline_ms = 0;
       if (!c.responded) c.first_response_ms = at;
       c.responded = true;
-      if (p->unanswered_decays_at_ms() > 0) c.unanswered_decays_at_ms = p->unanswered_decays_at_ms();
+      if (p->unanswered_decays_at_ms() > 0)
+        c.unanswered_decays_at_ms = p->unanswered_decays_at_ms();
       break;
     }
     case fb::Payload::ConsumerReplied: {
@@ -221,7 +226,8 @@ void ApplyCaseDeltas(MerchantState& m, const CaseState* before, const CaseState*
   m.unresolved += Delta(CountsUnresolved(b), CountsUnresolved(*after));
   m.complaints += Delta(b.accepted_at_ms > 0, after->accepted_at_ms > 0);
   auto resolved = [](const CaseState& c) {
-    return c.status == fb::CaseStatus::closed && c.close_reason != fb::CloseReason::verdict_for_merchant;
+    return c.status == fb::CaseStatus::closed &&
+           c.close_reason != fb::CloseReason::verdict_for_merchant;
   };
   m.resolved += Delta(resolved(b), resolved(*after));
 }
@@ -255,7 +261,8 @@ void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* befor
       const auto* p = e.payload_as_CfpbStatusPublished();
       if (p->timely_response() && p->timely_response()->string_view() == "Yes") ++m.cfpb_timely;
       if (p->timely_response() && p->timely_response()->string_view() == "No") ++m.cfpb_untimely;
-      if (p->consumer_disputed() && p->consumer_disputed()->string_view() == "Yes") ++m.cfpb_disputed;
+      if (p->consumer_disputed() && p->consumer_disputed()->string_view() == "Yes")
+        ++m.cfpb_disputed;
       break;
     }
     case fb::Payload::StarLevelChanged:
@@ -302,7 +309,8 @@ void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* befor
       if (Str(p->case_id()) == m.first_unanswered_case && p->unanswered_decays_at_ms() > 0) {
         m.first_unanswered_late_ms = p->unanswered_decays_at_ms() - at;
       }
-      if (p->reinstatement_due_at_ms() > 0) m.reinstatement_due_at_ms = p->reinstatement_due_at_ms();
+      if (p->reinstatement_due_at_ms() > 0)
+        m.reinstatement_due_at_ms = p->reinstatement_due_at_ms();
       break;
     }
     case fb::Payload::SuspensionWarning:
@@ -328,10 +336,13 @@ void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* befor
 std::vector<Timer> TimersOf(const CaseState& c) {
   std::vector<Timer> out;
   if (c.case_id.empty()) return out;
-  if (c.deadline_ms > 0) out.push_back({c.deadline_ms, TimerKind::kCaseDeadline, c.merchant_id, c.case_id, 0});
-  if (c.closure_due_ms > 0) out.push_back({c.closure_due_ms, TimerKind::kClosure, c.merchant_id, c.case_id, 0});
+  if (c.deadline_ms > 0)
+    out.push_back({c.deadline_ms, TimerKind::kCaseDeadline, c.merchant_id, c.case_id, 0});
+  if (c.closure_due_ms > 0)
+    out.push_back({c.closure_due_ms, TimerKind::kClosure, c.merchant_id, c.case_id, 0});
   if (c.unanswered && c.unanswered_decays_at_ms > 0) {
-    out.push_back({c.unanswered_decays_at_ms, TimerKind::kUnansweredDecay, c.merchant_id, c.case_id, 0});
+    out.push_back(
+        {c.unanswered_decays_at_ms, TimerKind::kUnansweredDecay, c.merchant_id, c.case_id, 0});
   }
   return out;
 }
@@ -352,7 +363,8 @@ bool Implies(const Timer& t, const CaseState* c, const MerchantState* m) {
   }
 }
 
-Timer DelayTimer(std::string_view merchant_id, std::string_view case_id, uint8_t window, TimeMs due) {
+Timer DelayTimer(std::string_view merchant_id, std::string_view case_id, uint8_t window,
+                 TimeMs due) {
   return {due, TimerKind::kDelayDecay, std::string(merchant_id), std::string(case_id), window};
 }
 

@@ -1,8 +1,8 @@
 // Consumers' personal data (name, phone): validated on filing, sealed with a
 // per-consumer key before it reaches the log, opened on read by those allowed
 // to see it, and made unreadable everywhere at once by destroying the key.
-// The keys live outside the log (embedded or Kafka), behind ConsumerKeys. Format and choices: docs/log-format.md,
-// docs/decisions.md, RELIABILITY.md.
+// The keys live outside the log (embedded or Kafka), behind ConsumerKeys. Format and choices:
+// docs/log-format.md, docs/decisions.md, RELIABILITY.md.
 #pragma once
 
 #include <array>
@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/decide.h"
 #include "common/status.h"
+#include "engine/decide.h"
 
 namespace ledger {
 
@@ -45,8 +45,8 @@ class ConsumerKeys {
 
 // XChaCha20-Poly1305 (IETF): 24-byte random nonce ‖ ciphertext ‖ 16-byte tag;
 // associated data = consumer_id ‖ 0x00 ‖ field.
-std::vector<uint8_t> Seal(const ConsumerKey& key, std::string_view consumer_id, std::string_view field,
-                          std::string_view plaintext);
+std::vector<uint8_t> Seal(const ConsumerKey& key, std::string_view consumer_id,
+                          std::string_view field, std::string_view plaintext);
 // nullopt when the bytes were not sealed with this key for this consumer and field.
 std::optional<std::string> Unseal(const ConsumerKey& key, std::string_view consumer_id,
                                   std::string_view field, const std::vector<uint8_t>& sealed);
@@ -54,7 +54,8 @@ std::optional<std::string> Unseal(const ConsumerKey& key, std::string_view consu
 // For a FileComplaint with a name or phone: gets the consumer's key (created
 // durably if new) and puts the sealed fields into the ComplaintFiled draft.
 // Fails when personal data is given and `keys` is null.
-Status SealPersonalData(const fb::CommandEnvelope& cmd, std::vector<Draft>& drafts, ConsumerKeys* keys);
+Status SealPersonalData(const fb::CommandEnvelope& cmd, std::vector<Draft>& drafts,
+                        ConsumerKeys* keys);
 
 // Adds the personal data of a filing to `out`. Nothing when none was filed
 // (both sealed fields empty) or when `keys` is null (the reader may not see
@@ -62,8 +63,8 @@ Status SealPersonalData(const fb::CommandEnvelope& cmd, std::vector<Draft>& draf
 // "personal_data": "present", or both null and "personal_data": "erased"
 // when the key is gone.
 void RevealPersonalData(nlohmann::json& out, const std::string& consumer_id,
-                        const std::vector<uint8_t>& name_sealed, const std::vector<uint8_t>& phone_sealed,
-                        const ConsumerKeys* keys);
+                        const std::vector<uint8_t>& name_sealed,
+                        const std::vector<uint8_t>& phone_sealed, const ConsumerKeys* keys);
 
 // Event JSON (as EventJson renders it): drops the sealed fields of a
 // ComplaintFiled payload and, with `keys`, adds what RevealPersonalData adds.

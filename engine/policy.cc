@@ -32,8 +32,11 @@ Result<double> Number(const json& j, const char* key, double max) {
     return Status::InvalidArgument(fmt::format("policy: '{}' must be a number", key));
   }
   const double v = j[key].get<double>();
-  if (!(v >= 0)) return Status::InvalidArgument(fmt::format("policy: '{}' must not be negative", key));
-  if (v > max) return Status::InvalidArgument(fmt::format("policy: '{}' is {:g}, more than {:g}", key, v, max));
+  if (!(v >= 0))
+    return Status::InvalidArgument(fmt::format("policy: '{}' must not be negative", key));
+  if (v > max)
+    return Status::InvalidArgument(
+        fmt::format("policy: '{}' is {:g}, more than {:g}", key, v, max));
   return v;
 }
 
@@ -56,7 +59,8 @@ Result<T> Optional(const json& j, const char* key, T fallback, const std::string
   const bool ok = std::is_same_v<T, bool> ? j[key].is_boolean() : j[key].is_string();
   if (!ok) {
     return Status::InvalidArgument(
-        fmt::format("policy: {}'{}' must be {}", where, key, std::is_same_v<T, bool> ? "true or false" : "a string"));
+        fmt::format("policy: {}'{}' must be {}", where, key,
+                    std::is_same_v<T, bool> ? "true or false" : "a string"));
   }
   return j[key].get<T>();
 }
@@ -73,7 +77,8 @@ Result<RoutingRule> ParseRule(const json& r, size_t index) {
   rule.authority = authority.value();
   if (r.contains("categories")) {
     if (!r["categories"].is_array()) {
-      return Status::InvalidArgument(fmt::format("policy: routing[{}].categories must be an array", index));
+      return Status::InvalidArgument(
+          fmt::format("policy: routing[{}].categories must be an array", index));
     }
     for (const auto& c : r["categories"]) {
       if (!c.is_string()) return Status::InvalidArgument("policy: categories must be strings");
@@ -119,8 +124,8 @@ Result<Policy> ParsePolicy(std::string_view text) {
   }
   for (const auto& w : j["response_windows_hours"]) {
     if (!w.is_number() || !(w.get<double>() > 0) || w.get<double>() > kMaxHours) {
-      return Status::InvalidArgument(
-          fmt::format("policy: each response window must be a positive number of hours up to {:g}", kMaxHours));
+      return Status::InvalidArgument(fmt::format(
+          "policy: each response window must be a positive number of hours up to {:g}", kMaxHours));
     }
     p.response_windows.push_back(static_cast<TimeMs>(w.get<double>() * kHourMs));
   }

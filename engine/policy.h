@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common_generated.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "common_generated.h"
 
 namespace ledger {
 

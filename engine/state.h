@@ -43,8 +43,8 @@ void EvolveMerchant(MerchantState& m, const fb::Event& e, const CaseState* befor
 // A pending deadline or decay. The timekeeper fires it at `due` if the state
 // still implies it (a timer is never cancelled: it just stops being implied).
 enum class TimerKind : uint8_t {
-  kCaseDeadline = 1,     // response window, defence or remedy deadline
-  kClosure = 2,          // the case must be closed (policies with a closure window)
+  kCaseDeadline = 1,  // response window, defence or remedy deadline
+  kClosure = 2,       // the case must be closed (policies with a closure window)
   kUnansweredDecay = 3,
   kDelayDecay = 4,
   kReinstatement = 5,
@@ -67,7 +67,8 @@ std::vector<Timer> TimersOf(const CaseState& c);
 // A merchant's timers: one decay timer per active delay (made by the event
 // that records the delay: ResponseDeadlineMissed), and the reinstatement
 // timer when the state implies one.
-Timer DelayTimer(std::string_view merchant_id, std::string_view case_id, uint8_t window, TimeMs due);
+Timer DelayTimer(std::string_view merchant_id, std::string_view case_id, uint8_t window,
+                 TimeMs due);
 std::optional<Timer> ReinstatementTimerOf(const MerchantState& m);
 // Whether the states still imply `t` (without listing all their timers).
 bool Implies(const Timer& t, const CaseState* c, const MerchantState* m);

@@ -40,8 +40,8 @@ Status CheckEvent(std::string_view bytes, std::string_view where) {
   // The verifier lets a union's type stand without its table; every reader
   // of a payload expects the table of the type it names.
   if (e->payload() == nullptr) {
-    return Status::Corruption(fmt::format("{}: event record names a {} payload but holds none", where,
-                                          fb::EnumNamePayload(e->payload_type())));
+    return Status::Corruption(fmt::format("{}: event record names a {} payload but holds none",
+                                          where, fb::EnumNamePayload(e->payload_type())));
   }
   return Status::Ok();
 }

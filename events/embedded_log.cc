@@ -5,14 +5,16 @@
 #include <rocksdb/write_batch.h>
 
 #include "events/codec.h"
-#include "events/rocksdb_status.h"
 #include "events/info_log.h"
+#include "events/rocksdb_status.h"
 
 namespace ledger {
 
 namespace {
 
-const char kMetaPartitions[] = "\xff" "partitions";
+const char kMetaPartitions[] =
+    "\xff"
+    "partitions";
 
 std::string RecordKey(PartitionId p, Offset o) {
   std::string k(12, '\0');
@@ -24,7 +26,6 @@ std::string RecordKey(PartitionId p, Offset o) {
 bool InPartition(const rocksdb::Slice& k, PartitionId p) {
   return k.size() == 12 && RecordKey(p, 0).compare(0, 4, k.data(), 4) == 0;
 }
-
 
 Offset OffsetOfKey(const rocksdb::Slice& k) {
   Offset o = 0;
@@ -53,7 +54,8 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string& dir,
   std::string value;
   s = db->Get(rocksdb::ReadOptions(), kMetaPartitions, &value);
   if (s.ok()) {
-    if (value.size() != 4) return Status::Corruption(fmt::format("log {}: bad partition count", dir));
+    if (value.size() != 4)
+      return Status::Corruption(fmt::format("log {}: bad partition count", dir));
     partitions = 0;
     for (char c : value) partitions = (partitions << 8) | static_cast<uint8_t>(c);
   } else if (s.IsNotFound()) {
@@ -70,7 +72,9 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string& dir,
   std::unique_ptr<EmbeddedLog> log(new EmbeddedLog(dir, std::move(db), partitions, options.sync));
   LEDGER_RETURN_IF_ERROR(log->LoadHeads());
   log->writer_ = std::make_unique<GroupWriter>(
-      [l = log.get()](std::vector<std::vector<PendingRecord>>& group) { return l->WriteGroup(group); },
+      [l = log.get()](std::vector<std::vector<PendingRecord>>& group) {
+        return l->WriteGroup(group);
+      },
       /*max_group_records=*/0);
   return log;
 }
@@ -89,7 +93,8 @@ Status EmbeddedLog::LoadHeads() {
     it->SeekForPrev(RecordKey(p, ~0ULL));
     // A damaged file leaves the iterator invalid with the error in status():
     // a partition must not look empty because its last block cannot be read.
-    if (!it->status().ok()) return FromRocks(it->status(), fmt::format("log {} partition {}", dir_, p));
+    if (!it->status().ok())
+      return FromRocks(it->status(), fmt::format("log {} partition {}", dir_, p));
     if (!it->Valid() || !InPartition(it->key(), p)) continue;
     heads_[p].next = OffsetOfKey(it->key()) + 1;
     heads_[p].last_hash = HashRecord(std::string_view(it->value().data(), it->value().size()));
@@ -164,7 +169,8 @@ Result<Offset> EmbeddedLog::EndOffset(PartitionId partition) {
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(RecordKey(partition, ~0ULL));
-  if (!it->status().ok()) return FromRocks(it->status(), fmt::format("log {} partition {}", dir_, partition));
+  if (!it->status().ok())
+    return FromRocks(it->status(), fmt::format("log {} partition {}", dir_, partition));
   if (!it->Valid() || !InPartition(it->key(), partition)) return Offset{0};
   return OffsetOfKey(it->key()) + 1;
 }

@@ -50,14 +50,15 @@ class EmbeddedLog final : public EventLog {
   EmbeddedLog(std::string dir, std::unique_ptr<rocksdb::DB> db, uint32_t partitions, bool sync);
   Status LoadHeads();
   // The writer thread's work: one synced WriteBatch for the group.
-  Result<std::vector<std::vector<Position>>> WriteGroup(std::vector<std::vector<PendingRecord>>& group);
+  Result<std::vector<std::vector<Position>>> WriteGroup(
+      std::vector<std::vector<PendingRecord>>& group);
 
   const std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   const uint32_t partitions_;
   const bool sync_;
 
-  std::vector<Head> heads_;  // touched only by the writer thread after Open
+  std::vector<Head> heads_;              // touched only by the writer thread after Open
   std::unique_ptr<GroupWriter> writer_;  // last: stopped first
 };
 

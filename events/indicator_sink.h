@@ -24,9 +24,9 @@ class IndicatorSink {
 class KafkaIndicatorSink final : public IndicatorSink {
  public:
   // Creates the topic (cleanup.policy=compact) if missing.
-  static Result<std::unique_ptr<KafkaIndicatorSink>> Open(const std::string& bootstrap,
-                                                          const std::string& topic = "merchant.indicators",
-                                                          int partitions = 6);
+  static Result<std::unique_ptr<KafkaIndicatorSink>> Open(
+      const std::string& bootstrap, const std::string& topic = "merchant.indicators",
+      int partitions = 6);
   ~KafkaIndicatorSink() override;
   Status Publish(const std::map<std::string, std::string>& latest) override;
 

@@ -22,7 +22,8 @@ class InfoLog final : public rocksdb::Logger {
   void Logv(const char* format, va_list ap) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!f_) return;
-    const bool ok = std::vfprintf(f_, format, ap) >= 0 && std::fputc('\n', f_) != EOF && std::fflush(f_) == 0;
+    const bool ok =
+        std::vfprintf(f_, format, ap) >= 0 && std::fputc('\n', f_) != EOF && std::fflush(f_) == 0;
     if (!ok) {  // e.g. the disk is full: stop logging, keep the database going
       std::fclose(f_);
       f_ = nullptr;

@@ -16,7 +16,8 @@ namespace ledger {
 // Creates `topic` with `partitions` partitions (replication factor 1) and the
 // given topic configs; an existing topic is fine. `rk` may be any handle.
 Status CreateKafkaTopic(rd_kafka_s* rk, const std::string& topic, int partitions,
-                        const std::vector<std::pair<std::string, std::string>>& configs, int timeout_ms);
+                        const std::vector<std::pair<std::string, std::string>>& configs,
+                        int timeout_ms);
 
 // Sets a librdkafka property; the error names it.
 Status SetKafkaConf(rd_kafka_conf_s* conf, const std::string& key, const std::string& value);

@@ -21,7 +21,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int RemainingMs(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left, std::numeric_limits<int>::max()));
 }
 
@@ -36,7 +37,9 @@ struct MessageDeleter {
 };
 using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
 };
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
@@ -177,7 +180,9 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::Open(const KafkaLogOptions& options)
   // read (verify, export, a query, an auditor's replay) must not knock over
   // the server that writes to the topic. Its Recover also loads the heads.
   log->writer_ = std::make_unique<GroupWriter>(
-      [l = log.get()](std::vector<std::vector<PendingRecord>>& group) { return l->CommitGroup(group); },
+      [l = log.get()](std::vector<std::vector<PendingRecord>>& group) {
+        return l->CommitGroup(group);
+      },
       log->options_.max_group_records);
   return log;
 }
@@ -233,9 +238,8 @@ Result<rd_kafka_s*> KafkaLog::NewConsumer(const char* isolation_level) {
       {"socket.timeout.ms", std::to_string(std::max(options_.read_timeout_ms, 10))},
   };
   for (const auto& [k, v] : settings) LEDGER_RETURN_IF_ERROR(SetConf(conf.get(), k, v));
-  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-    OnError(rk, err, reason, opaque);
-  });
+  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t* rk, int err, const char* reason,
+                                            void* opaque) { OnError(rk, err, reason, opaque); });
   rd_kafka_conf_set_opaque(conf.get(), this);
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
@@ -257,11 +261,15 @@ Status KafkaLog::CreateTopic() {
   Status s = CreateKafkaTopic(consumer_, options_.topic, static_cast<int>(options_.partitions),
                               {{"retention.ms", "-1"}}, options_.operation_timeout_ms);
   if (s.ok()) return s;
-  const std::string message = fmt::format("{}: cannot create topic: {}{}", Describe(), s.message(), LastError());
+  const std::string message =
+      fmt::format("{}: cannot create topic: {}{}", Describe(), s.message(), LastError());
   switch (s.code()) {
-    case Code::kUnavailable: return Status::Unavailable(message);
-    case Code::kInvalidArgument: return Status::InvalidArgument(message);
-    default: return Status::IoError(message);
+    case Code::kUnavailable:
+      return Status::Unavailable(message);
+    case Code::kInvalidArgument:
+      return Status::InvalidArgument(message);
+    default:
+      return Status::IoError(message);
   }
 }
 
@@ -270,21 +278,23 @@ Result<uint32_t> KafkaLog::EnsureTopic() {
   std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> rkt(
       rd_kafka_topic_new(consumer_, options_.topic.c_str(), nullptr), rd_kafka_topic_destroy);
   if (!rkt) {
-    return Status::InvalidArgument(fmt::format("{}: bad topic name: {}", Describe(),
-                                               rd_kafka_err2str(rd_kafka_last_error())));
+    return Status::InvalidArgument(
+        fmt::format("{}: bad topic name: {}", Describe(), rd_kafka_err2str(rd_kafka_last_error())));
   }
   bool created = false;
   std::string last = "no answer";
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) {
       if (RemainingMs(deadline) == 0) {
-        return Status::Unavailable(fmt::format("{}: topic not available within {} ms: {}{}", Describe(),
-                                               options_.operation_timeout_ms, last, LastError()));
+        return Status::Unavailable(fmt::format("{}: topic not available within {} ms: {}{}",
+                                               Describe(), options_.operation_timeout_ms, last,
+                                               LastError()));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 500)));
     }
     const rd_kafka_metadata_t* md = nullptr;
-    const auto err = rd_kafka_metadata(consumer_, 0, rkt.get(), &md, std::max(RemainingMs(deadline), 1));
+    const auto err =
+        rd_kafka_metadata(consumer_, 0, rkt.get(), &md, std::max(RemainingMs(deadline), 1));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       last = rd_kafka_err2str(err);
       if (!IsTransient(err)) {
@@ -309,12 +319,14 @@ Result<uint32_t> KafkaLog::EnsureTopic() {
     }
     if (terr != RD_KAFKA_RESP_ERR_NO_ERROR) {
       last = rd_kafka_err2str(terr);
-      if (!IsTransient(terr)) return StatusOf(terr, fmt::format("{}: topic metadata: {}", Describe(), last));
+      if (!IsTransient(terr))
+        return StatusOf(terr, fmt::format("{}: topic metadata: {}", Describe(), last));
       continue;
     }
     bool ready = t->partition_cnt > 0;
     for (int i = 0; i < t->partition_cnt; ++i) {
-      if (t->partitions[i].err != RD_KAFKA_RESP_ERR_NO_ERROR || t->partitions[i].leader < 0) ready = false;
+      if (t->partitions[i].err != RD_KAFKA_RESP_ERR_NO_ERROR || t->partitions[i].leader < 0)
+        ready = false;
     }
     if (!ready) {
       last = "partitions have no leader yet";
@@ -337,12 +349,10 @@ Status KafkaLog::OpenProducer() {
       {"linger.ms", "1"},
   };
   for (const auto& [k, v] : settings) LEDGER_RETURN_IF_ERROR(SetConf(conf.get(), k, v));
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
-    OnDelivery(rk, m, opaque);
-  });
-  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-    OnError(rk, err, reason, opaque);
-  });
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), [](rd_kafka_t* rk, const rd_kafka_message_t* m,
+                                             void* opaque) { OnDelivery(rk, m, opaque); });
+  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t* rk, int err, const char* reason,
+                                            void* opaque) { OnError(rk, err, reason, opaque); });
   rd_kafka_conf_set_opaque(conf.get(), this);
   char errstr[512];
   producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr);
@@ -351,9 +361,9 @@ Status KafkaLog::OpenProducer() {
   }
   conf.release();
   if (rd_kafka_error_t* e = rd_kafka_init_transactions(producer_, options_.operation_timeout_ms)) {
-    Status s = StatusOf(e, fmt::format("{}: cannot initialise transactional id '{}' within {} ms",
-                                       Describe(), options_.transactional_id,
-                                       options_.operation_timeout_ms));
+    Status s = StatusOf(
+        e, fmt::format("{}: cannot initialise transactional id '{}' within {} ms", Describe(),
+                       options_.transactional_id, options_.operation_timeout_ms));
     CloseProducer();
     if (s.code() == Code::kUnavailable) return Status::Unavailable(s.message() + LastError());
     return s;
@@ -387,8 +397,8 @@ Status KafkaLog::Watermarks(PartitionId partition, Clock::time_point deadline, i
                          err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
                          err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
     if (!not_yet || RemainingMs(deadline) == 0) {
-      return StatusOf(err, fmt::format("{}: partition {}: cannot query offsets: {}{}", Describe(), partition,
-                                       rd_kafka_err2str(err), LastError()));
+      return StatusOf(err, fmt::format("{}: partition {}: cannot query offsets: {}{}", Describe(),
+                                       partition, rd_kafka_err2str(err), LastError()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(20 * (attempt + 1), 200)));
   }
@@ -413,7 +423,8 @@ Result<std::vector<LogRecord>> KafkaLog::ReadLocked(PartitionId partition, Offse
   }
 
   PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(list.get(), options_.topic.c_str(), static_cast<int32_t>(partition))
+  rd_kafka_topic_partition_list_add(list.get(), options_.topic.c_str(),
+                                    static_cast<int32_t>(partition))
       ->offset = static_cast<int64_t>(from);
   if (auto err = rd_kafka_assign(consumer_, list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return StatusOf(err, fmt::format("{}: partition {}: cannot assign: {}", Describe(), partition,
@@ -445,8 +456,8 @@ Result<std::vector<LogRecord>> KafkaLog::ReadLocked(PartitionId partition, Offse
         continue;
       }
       if (!msg->rkt || ours) {
-        return StatusOf(msg->err, fmt::format("{}: partition {}: read from offset {}: {}", Describe(),
-                                              partition, from, what));
+        return StatusOf(msg->err, fmt::format("{}: partition {}: read from offset {}: {}",
+                                              Describe(), partition, from, what));
       }
       continue;
     }
@@ -461,8 +472,8 @@ Result<std::vector<LogRecord>> KafkaLog::ReadLocked(PartitionId partition, Offse
   *reached_end = eof;
   if (!eof && out.empty()) {
     return Status::Unavailable(fmt::format(
-        "{}: partition {}: no answer reading from offset {} (committed end {}) in time{}{}", Describe(),
-        partition, from, end, transient.empty() ? "" : ": " + transient, LastError()));
+        "{}: partition {}: no answer reading from offset {} (committed end {}) in time{}{}",
+        Describe(), partition, from, end, transient.empty() ? "" : ": " + transient, LastError()));
   }
   return out;
 }
@@ -508,9 +519,11 @@ Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected
   }
   if (end >= expected) return end;
   return Status::Unavailable(fmt::format(
-      "{}: partition {}: a transaction holding offset {} has been neither committed nor aborted for {} s "
+      "{}: partition {}: a transaction holding offset {} has been neither committed nor aborted "
+      "for {} s "
       "(records are written up to offset {}, committed ones readable before it); the broker's "
-      "transaction coordinator should end it (transaction.timeout.ms is {} ms); try again, or end it "
+      "transaction coordinator should end it (transaction.timeout.ms is {} ms); try again, or end "
+      "it "
       "with kafka-transactions.sh",
       Describe(), partition, end,
       std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count(), written - 1,
@@ -518,14 +531,15 @@ Result<Offset> KafkaLog::EndOffsetAtLeast(PartitionId partition, Offset expected
 }
 
 Result<Offset> KafkaLog::WrittenEnd(PartitionId partition) {
-  LEDGER_ASSIGN_OR_RETURN(rd_kafka_t* rk, NewConsumer("read_uncommitted"));
+  LEDGER_ASSIGN_OR_RETURN(rd_kafka_t * rk, NewConsumer("read_uncommitted"));
   int64_t low = 0, high = 0;
-  const auto err = rd_kafka_query_watermark_offsets(rk, options_.topic.c_str(), static_cast<int32_t>(partition),
-                                                    &low, &high, std::max(options_.read_timeout_ms, 1));
+  const auto err =
+      rd_kafka_query_watermark_offsets(rk, options_.topic.c_str(), static_cast<int32_t>(partition),
+                                       &low, &high, std::max(options_.read_timeout_ms, 1));
   rd_kafka_destroy(rk);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return StatusOf(err, fmt::format("{}: partition {}: cannot query offsets: {}", Describe(), partition,
-                                     rd_kafka_err2str(err)));
+    return StatusOf(err, fmt::format("{}: partition {}: cannot query offsets: {}", Describe(),
+                                     partition, rd_kafka_err2str(err)));
   }
   return static_cast<Offset>(std::max<int64_t>(high, 0));
 }
@@ -543,11 +557,12 @@ Status KafkaLog::LoadHeads(Clock::time_point deadline) {
     while (end > low) {
       const int64_t start = std::max(low, end - back);
       bool reached_end = false;
-      LEDGER_ASSIGN_OR_RETURN(auto records,
-                              ReadLocked(p, static_cast<Offset>(start), SIZE_MAX, deadline, &reached_end));
+      LEDGER_ASSIGN_OR_RETURN(auto records, ReadLocked(p, static_cast<Offset>(start), SIZE_MAX,
+                                                       deadline, &reached_end));
       if (!reached_end) {
-        return Status::Unavailable(fmt::format(
-            "{}: partition {}: cannot read to the end (offset {}) in time{}", Describe(), p, end, LastError()));
+        return Status::Unavailable(
+            fmt::format("{}: partition {}: cannot read to the end (offset {}) in time{}",
+                        Describe(), p, end, LastError()));
       }
       if (!records.empty()) {
         heads[p] = HashRecord(records.back().bytes);
@@ -574,15 +589,17 @@ Status KafkaLog::FatalStatus() {
   char reason[512] = "";
   const auto err = rd_kafka_fatal_error(producer_, reason, sizeof reason);
   if (IsFenced(err)) {
-    fenced_ = Status::Conflict(fmt::format(
-        "{}: this writer was fenced: another writer opened transactional id '{}' ({}: {}); nothing of "
-        "this append was committed; reopen the log to write again",
-        Describe(), options_.transactional_id, rd_kafka_err2name(err), reason));
+    fenced_ = Status::Conflict(
+        fmt::format("{}: this writer was fenced: another writer opened transactional id '{}' ({}: "
+                    "{}); nothing of "
+                    "this append was committed; reopen the log to write again",
+                    Describe(), options_.transactional_id, rd_kafka_err2name(err), reason));
     return fenced_;
   }
   needs_recovery_ = true;
-  return Status::IoError(fmt::format("{}: fatal producer error {}: {}; the producer will be recreated",
-                                     Describe(), rd_kafka_err2name(err), reason));
+  return Status::IoError(
+      fmt::format("{}: fatal producer error {}: {}; the producer will be recreated", Describe(),
+                  rd_kafka_err2name(err), reason));
 }
 
 // Aborts the open transaction after `cause`; the heads were restored by the caller.
@@ -597,8 +614,8 @@ Status KafkaLog::AbortWith(Status cause) {
     // the coordinator abort this transaction, and reread the heads.
     needs_recovery_ = true;
     return Status(cause.code() == Code::kUnavailable
-                      ? Status::Unavailable(fmt::format("{} (abort failed too: {})", cause.message(),
-                                                        rd_kafka_error_string(e)))
+                      ? Status::Unavailable(fmt::format("{} (abort failed too: {})",
+                                                        cause.message(), rd_kafka_error_string(e)))
                       : Status::IoError(fmt::format("{} (abort failed too: {})", cause.message(),
                                                     rd_kafka_error_string(e))));
   }
@@ -634,7 +651,8 @@ void KafkaLog::WaitVisible() {
       int64_t low = 0, high = 0;
       if (Watermarks(p, deadline, &low, &high).ok() && high > offset) break;
       if (RemainingMs(deadline) == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 << std::min(attempt, 5), 20)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(1 << std::min(attempt, 5), 20)));
     }
   }
 }
@@ -684,12 +702,13 @@ Result<std::vector<std::vector<Position>>> KafkaLog::CommitGroup(
       static_assert(sizeof(uintptr_t) >= 8, "delivery tokens pack generation and index");
       const uintptr_t token = (static_cast<uintptr_t>(generation_) << 32) | index;
       for (;;) {
-        const auto err = rd_kafka_producev(
-            producer_, RD_KAFKA_V_TOPIC(options_.topic.c_str()),
-            RD_KAFKA_V_PARTITION(static_cast<int32_t>(p)),
-            RD_KAFKA_V_KEY(rec.partition_key.data(), rec.partition_key.size()),
-            RD_KAFKA_V_VALUE(rec.bytes.data(), rec.bytes.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(token)), RD_KAFKA_V_END);
+        const auto err =
+            rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(options_.topic.c_str()),
+                              RD_KAFKA_V_PARTITION(static_cast<int32_t>(p)),
+                              RD_KAFKA_V_KEY(rec.partition_key.data(), rec.partition_key.size()),
+                              RD_KAFKA_V_VALUE(rec.bytes.data(), rec.bytes.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(token)), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && RemainingMs(produce_deadline) > 0) {
           rd_kafka_poll(producer_, 50);
@@ -700,8 +719,9 @@ Result<std::vector<std::vector<Position>>> KafkaLog::CommitGroup(
           Status f = FatalStatus();
           if (f.code() == Code::kConflict) return f;
         }
-        return AbortWith(StatusOf(err, fmt::format("{}: partition {}: cannot produce: {}{}", Describe(), p,
-                                                   rd_kafka_err2str(err), LastError())));
+        return AbortWith(
+            StatusOf(err, fmt::format("{}: partition {}: cannot produce: {}{}", Describe(), p,
+                                      rd_kafka_err2str(err), LastError())));
       }
       ++index;
     }
@@ -721,16 +741,18 @@ Result<std::vector<std::vector<Position>>> KafkaLog::CommitGroup(
     }
     Status cause;
     if (!s.delivered) {
-      cause = StatusOf(flush_err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__TIMED_OUT : flush_err,
-                       fmt::format("{}: partition {}: no delivery report within {} ms{}", Describe(),
-                                   s.partition, options_.message_timeout_ms + 1000, LastError()));
+      cause = StatusOf(
+          flush_err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__TIMED_OUT : flush_err,
+          fmt::format("{}: partition {}: no delivery report within {} ms{}", Describe(),
+                      s.partition, options_.message_timeout_ms + 1000, LastError()));
     } else if (s.error != RD_KAFKA_RESP_ERR_NO_ERROR) {
       const auto err = static_cast<rd_kafka_resp_err_t>(s.error);
-      cause = StatusOf(err, fmt::format("{}: partition {}: delivery failed: {}{}", Describe(), s.partition,
-                                        rd_kafka_err2str(err), LastError()));
+      cause = StatusOf(err, fmt::format("{}: partition {}: delivery failed: {}{}", Describe(),
+                                        s.partition, rd_kafka_err2str(err), LastError()));
     } else {
-      cause = Status::IoError(fmt::format("{}: record for partition {} was delivered to partition {}",
-                                          Describe(), s.partition, s.reported_partition));
+      cause =
+          Status::IoError(fmt::format("{}: record for partition {} was delivered to partition {}",
+                                      Describe(), s.partition, s.reported_partition));
     }
     return AbortWith(std::move(cause));
   }
@@ -749,8 +771,9 @@ Result<std::vector<std::vector<Position>>> KafkaLog::CommitGroup(
     // Timed out or similar: the commit may still complete. Recreating the
     // producer settles it either way; the heads are then reread from the log.
     needs_recovery_ = true;
-    return Status::Unavailable(fmt::format(
-        "{} (outcome unknown: the records may or may not be in the log){}", s.message(), LastError()));
+    return Status::Unavailable(
+        fmt::format("{} (outcome unknown: the records may or may not be in the log){}", s.message(),
+                    LastError()));
   }
 
   WaitVisible();

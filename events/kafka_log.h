@@ -152,7 +152,8 @@ class KafkaLog final : public EventLog {
   Status Watermarks(PartitionId partition, Clock::time_point deadline, int64_t* low, int64_t* high);
 
   // The writer thread's work: one transaction for the group.
-  Result<std::vector<std::vector<Position>>> CommitGroup(std::vector<std::vector<PendingRecord>>& group);
+  Result<std::vector<std::vector<Position>>> CommitGroup(
+      std::vector<std::vector<PendingRecord>>& group);
   Status AbortWith(Status cause);
   void WaitVisible();
   Status FatalStatus();

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 Result<KafkaLocation> ParseKafkaUri(const std::string& uri) {
   constexpr std::string_view kScheme = "kafka://";
   if (uri.rfind(kScheme, 0) != 0) {
-    return Status::InvalidArgument(fmt::format("--log '{}': expected 'embedded' or kafka://HOST:PORT[/TOPIC]", uri));
+    return Status::InvalidArgument(
+        fmt::format("--log '{}': expected 'embedded' or kafka://HOST:PORT[/TOPIC]", uri));
   }
   KafkaLocation k;
   std::string rest = uri.substr(kScheme.size());
@@ -26,7 +27,8 @@ Result<KafkaLocation> ParseKafkaUri(const std::string& uri) {
   }
   for (char c : k.topic) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
-      return Status::InvalidArgument(fmt::format("--log '{}': '{}' is not a valid topic name", uri, k.topic));
+      return Status::InvalidArgument(
+          fmt::format("--log '{}': '{}' is not a valid topic name", uri, k.topic));
     }
   }
   return k;
@@ -37,7 +39,8 @@ std::string IndicatorTopicFor(const std::string& events_topic) {
 }
 
 std::string ViewsDirFor(const LogLocation& where) {
-  if (where.uri.empty() || where.uri == "embedded") return (fs::path(where.data_dir) / "views").string();
+  if (where.uri.empty() || where.uri == "embedded")
+    return (fs::path(where.data_dir) / "views").string();
   auto k = ParseKafkaUri(where.uri);
   const std::string topic = k.ok() ? k->topic : "invalid";
   return (fs::path(where.data_dir) / ("kafka-" + topic) / "views").string();
@@ -47,7 +50,8 @@ Result<std::unique_ptr<EventLog>> OpenEventLog(const LogLocation& where) {
   if (where.uri.empty() || where.uri == "embedded") {
     EmbeddedLogOptions o;
     o.partitions = where.partitions;
-    LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedLog::Open((fs::path(where.data_dir) / "log").string(), o));
+    LEDGER_ASSIGN_OR_RETURN(auto log,
+                            EmbeddedLog::Open((fs::path(where.data_dir) / "log").string(), o));
     return std::unique_ptr<EventLog>(std::move(log));
   }
   LEDGER_ASSIGN_OR_RETURN(KafkaLocation k, ParseKafkaUri(where.uri));

@@ -10,13 +10,13 @@
 namespace ledger {
 
 struct LogLocation {
-  std::string uri;        // "" or "embedded": <data_dir>/log
+  std::string uri;  // "" or "embedded": <data_dir>/log
   std::string data_dir;
   uint32_t partitions = 6;  // for a log created now
 };
 
 struct KafkaLocation {
-  std::string bootstrap;                   // HOST:PORT[,HOST:PORT...]
+  std::string bootstrap;  // HOST:PORT[,HOST:PORT...]
   std::string topic = "complaints.events";
 };
 

@@ -18,14 +18,15 @@ Result<ApplyReport> ApplyLog(EventLog& log, ViewStore& views, const ApplyOptions
   const bool collect = options.indicators == Indicators::kCollect;
   ApplyReport report;
   if (until && until->size() != log.partitions()) {
-    return Status::InvalidArgument(fmt::format("apply: {} stopping offsets for {} partitions", until->size(),
-                                               log.partitions()));
+    return Status::InvalidArgument(fmt::format("apply: {} stopping offsets for {} partitions",
+                                               until->size(), log.partitions()));
   }
   std::atomic<uint64_t> bytes{0};
   // Partitions share no case or merchant (the partition key is the merchant)
   // and the shared keys (counters, latest time) are merges: one projector per
   // thread, each taking the next partition not yet taken.
-  const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), log.partitions()));
+  const unsigned threads =
+      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), log.partitions()));
   std::mutex mu;  // guards the progress callback, `report.indicators` and `first_error`
   std::atomic<uint64_t> applied{0};
   std::atomic<PartitionId> next_partition{0};
@@ -57,7 +58,8 @@ Result<ApplyReport> ApplyLog(EventLog& log, ViewStore& views, const ApplyOptions
             log.Describe(), p, end, applied_up_to - 1));
       }
       while (!failed && next < stop) {
-        LEDGER_ASSIGN_OR_RETURN(auto records, log.Read(p, next, std::min<uint64_t>(kBatch, stop - next)));
+        LEDGER_ASSIGN_OR_RETURN(auto records,
+                                log.Read(p, next, std::min<uint64_t>(kBatch, stop - next)));
         // Offsets need not be dense (a Kafka transaction's marker takes
         // one): the records read may reach past `stop`.
         while (!records.empty() && records.back().offset >= stop) records.pop_back();
@@ -76,7 +78,8 @@ Result<ApplyReport> ApplyLog(EventLog& log, ViewStore& views, const ApplyOptions
         const uint64_t done = applied += records.size();
         std::lock_guard<std::mutex> lock(mu);
         if (collect) {
-          for (auto& [id, json] : projector.TakeIndicators()) report.indicators[id] = std::move(json);  // the latest wins
+          for (auto& [id, json] : projector.TakeIndicators())
+            report.indicators[id] = std::move(json);  // the latest wins
         }
         if (options.on_progress) options.on_progress(done);
       }

@@ -17,11 +17,11 @@ namespace {
 struct Worker {
   ViewStore* views = nullptr;
   Projector* projector = nullptr;
-  std::vector<Position> pending;          // staged, not yet committed
-  std::map<int32_t, Hash32> heads;        // owned partitions' chain heads
-  std::map<int32_t, Offset> next;         // next offset expected per owned partition
+  std::vector<Position> pending;    // staged, not yet committed
+  std::map<int32_t, Hash32> heads;  // owned partitions' chain heads
+  std::map<int32_t, Offset> next;   // next offset expected per owned partition
   std::string log_name;
-  Status error;                           // first failure; stops the loop
+  Status error;  // first failure; stops the loop
 
   Status Flush() {
     if (pending.empty()) return Status::Ok();
@@ -31,7 +31,8 @@ struct Worker {
   }
 };
 
-void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                 void* opaque) {
   auto* w = static_cast<Worker*>(opaque);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     // Resume each partition from this process's own checkpoint of it.
@@ -60,7 +61,8 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
 
 }  // namespace
 
-Result<GroupProjectorReport> RunGroupProjector(const GroupProjectorOptions& o, const std::atomic<bool>& stop) {
+Result<GroupProjectorReport> RunGroupProjector(const GroupProjectorOptions& o,
+                                               const std::atomic<bool>& stop) {
   LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(o.views_dir));
   Projector projector(*views);
   Worker w;
@@ -73,7 +75,7 @@ Result<GroupProjectorReport> RunGroupProjector(const GroupProjectorOptions& o, c
            {"bootstrap.servers", o.kafka.bootstrap},
            {"group.id", o.group},
            {"isolation.level", "read_committed"},
-           {"enable.auto.commit", "false"},        // offsets live with the state, not in Kafka
+           {"enable.auto.commit", "false"},  // offsets live with the state, not in Kafka
            {"enable.auto.offset.store", "false"},
            {"auto.offset.reset", "earliest"},
            {"session.timeout.ms", std::to_string(o.session_timeout_ms)},
@@ -99,7 +101,9 @@ Result<GroupProjectorReport> RunGroupProjector(const GroupProjectorOptions& o, c
   rd_kafka_topic_partition_list_add(topics, o.kafka.topic.c_str(), RD_KAFKA_PARTITION_UA);
   const rd_kafka_resp_err_t sub = rd_kafka_subscribe(rk, topics);
   rd_kafka_topic_partition_list_destroy(topics);
-  if (sub) return Status::IoError(fmt::format("subscribe to {}: {}", o.kafka.topic, rd_kafka_err2str(sub)));
+  if (sub)
+    return Status::IoError(
+        fmt::format("subscribe to {}: {}", o.kafka.topic, rd_kafka_err2str(sub)));
 
   GroupProjectorReport report;
   auto last_record = std::chrono::steady_clock::now();
@@ -126,11 +130,13 @@ Result<GroupProjectorReport> RunGroupProjector(const GroupProjectorOptions& o, c
         }
       } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         // Transient broker trouble is retried by librdkafka; a fatal error stops us.
-        if (rd_kafka_fatal_error(rk, nullptr, 0)) w.error = Status::IoError(rd_kafka_message_errstr(m));
+        if (rd_kafka_fatal_error(rk, nullptr, 0))
+          w.error = Status::IoError(rd_kafka_message_errstr(m));
       }
       rd_kafka_message_destroy(m);
     }
-    if (w.pending.size() >= 2000 || (!w.pending.empty() && now - last_flush > std::chrono::milliseconds(200))) {
+    if (w.pending.size() >= 2000 ||
+        (!w.pending.empty() && now - last_flush > std::chrono::milliseconds(200))) {
       Status s = w.Flush();
       if (!s.ok()) w.error = s;
       last_flush = now;

@@ -49,11 +49,13 @@ std::string Month(TimeMs t) { return FormatDate(t).substr(0, 7); }
 }  // namespace
 
 std::string Transaction(std::string_view merchant_id, const fb::TransactionT& t) {
-  return Join("tx/", {merchant_id, t.reference_number, t.terminal, std::to_string(t.purchase_date_ms),
-                      std::to_string(t.amount)});
+  return Join("tx/", {merchant_id, t.reference_number, t.terminal,
+                      std::to_string(t.purchase_date_ms), std::to_string(t.amount)});
 }
 
-std::string SnapshotPrefix(std::string_view merchant_id) { return Join("snap/", {merchant_id, ""}); }
+std::string SnapshotPrefix(std::string_view merchant_id) {
+  return Join("snap/", {merchant_id, ""});
+}
 
 std::string Snapshot(std::string_view merchant_id, TimeMs at, PartitionId p, Offset o) {
   std::string k = SnapshotPrefix(merchant_id);
@@ -71,9 +73,11 @@ std::string SnapshotUpperBound(std::string_view merchant_id, TimeMs at) {
 
 std::optional<Position> SnapshotPosition(std::string_view key, std::string_view merchant_id) {
   const std::string prefix = SnapshotPrefix(merchant_id);
-  if (key.size() != prefix.size() + 24 || key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  if (key.size() != prefix.size() + 24 || key.substr(0, prefix.size()) != prefix)
+    return std::nullopt;
   const std::string_view rest = key.substr(prefix.size());
-  return Position{static_cast<PartitionId>(DecodeU64(rest.substr(8, 8))), DecodeU64(rest.substr(16, 8)), {}};
+  return Position{
+      static_cast<PartitionId>(DecodeU64(rest.substr(8, 8))), DecodeU64(rest.substr(16, 8)), {}};
 }
 
 std::string OpenCase(const CaseState& c) {
@@ -93,7 +97,8 @@ std::optional<OpenCaseParts> ParseOpenCase(std::string_view key) {
 std::string Tracking(std::string_view code) { return "trk/" + std::string(code); }
 
 std::string ResponseTime(std::string_view merchant_id, TimeMs took, std::string_view case_id) {
-  return Join("rt/", {merchant_id, EncodeU64(static_cast<uint64_t>(std::max<TimeMs>(0, took))), case_id});
+  return Join("rt/",
+              {merchant_id, EncodeU64(static_cast<uint64_t>(std::max<TimeMs>(0, took))), case_id});
 }
 
 std::string ResponseTimeAll(TimeMs took, std::string_view case_id) {
@@ -109,14 +114,17 @@ TimeMs ResponseTimeOf(std::string_view key, std::string_view prefix) {
 }
 
 std::string Count(const CaseState& c) {
-  return Join(kCountPrefix, {Month(c.accepted_at_ms), fb::EnumNameCategory(c.category), c.authority, c.region});
+  return Join(kCountPrefix,
+              {Month(c.accepted_at_ms), fb::EnumNameCategory(c.category), c.authority, c.region});
 }
 
-std::optional<std::vector<std::string>> ParseCount(std::string_view key) { return SplitAfter(key, kCountPrefix, 4); }
+std::optional<std::vector<std::string>> ParseCount(std::string_view key) {
+  return SplitAfter(key, kCountPrefix, 4);
+}
 
 std::string CfpbCount(const CaseState& c, std::string_view company_response) {
-  return Join(kCfpbCountPrefix, {Month(c.filed_at_ms), c.cfpb_product, c.cfpb_issue, c.cfpb_state, c.cfpb_channel,
-                                 company_response});
+  return Join(kCfpbCountPrefix, {Month(c.filed_at_ms), c.cfpb_product, c.cfpb_issue, c.cfpb_state,
+                                 c.cfpb_channel, company_response});
 }
 
 std::optional<std::vector<std::string>> ParseCfpbCount(std::string_view key) {

@@ -77,9 +77,9 @@ std::optional<Timer> ParseTimer(std::string_view key);
 std::string TimersFrom(TimeMs due);
 
 // --- meta -------------------------------------------------------------------
-std::string NextOffset(PartitionId p);  // "offset/00003" -> next offset (BE)
-std::string ChainHead(PartitionId p);   // "head/00003" -> 32-byte hash
-inline constexpr const char* kMaxTime = "max_time";        // latest occurred_at (BE, max-merged)
+std::string NextOffset(PartitionId p);                       // "offset/00003" -> next offset (BE)
+std::string ChainHead(PartitionId p);                        // "head/00003" -> 32-byte hash
+inline constexpr const char* kMaxTime = "max_time";          // latest occurred_at (BE, max-merged)
 inline constexpr const char* kViewsFormat = "views_format";  // the layout's version
 
 }  // namespace ledger::keys

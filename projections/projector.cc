@@ -3,29 +3,32 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <rocksdb/write_batch.h>
+#include <nlohmann/json.hpp>
 
+#include "engine/event_subject.h"
 #include "events/codec.h"
 #include "projections/keys.h"
 #include "projections/views.h"
-#include "engine/event_subject.h"
 
 namespace ledger {
 
 namespace {
-std::string_view Sv(const flatbuffers::String* s) { return s ? s->string_view() : std::string_view(); }
+std::string_view Sv(const flatbuffers::String* s) {
+  return s ? s->string_view() : std::string_view();
+}
 }  // namespace
 
 // Per merchant and month (of the event): complaints accepted, delays recorded,
 // cases resolved, as the merchant's own totals moved.
-void Projector::CountMonthly(const MerchantState& m, const std::tuple<uint32_t, uint32_t, uint32_t>& before,
-                             TimeMs at) {
+void Projector::CountMonthly(const MerchantState& m,
+                             const std::tuple<uint32_t, uint32_t, uint32_t>& before, TimeMs at) {
   const auto& [complaints, delays, resolved] = before;
   if (m.complaints == complaints && m.delays_total == delays && m.resolved == resolved) return;
   const std::string month = FormatDate(at).substr(0, 7);
   auto add = [&](const char* kind, uint32_t now, uint32_t was) {
-    if (now != was) counters_[keys::Monthly(m.merchant_id, month, kind)] += static_cast<int64_t>(now) - was;
+    if (now != was)
+      counters_[keys::Monthly(m.merchant_id, month, kind)] += static_cast<int64_t>(now) - was;
   };
   add("complaints", m.complaints, complaints);
   add("delays", m.delays_total, delays);
@@ -46,7 +49,8 @@ void Projector::IndexCase(const CaseState& before, const CaseState& after, TimeM
   if (!before.responded && after.responded && after.accepted_at_ms > 0) {
     // First response time, exact, sorted.
     const TimeMs took = at - after.accepted_at_ms;
-    batch_->Put(store_.handle(Cf::kIndex), keys::ResponseTime(after.merchant_id, took, after.case_id), "");
+    batch_->Put(store_.handle(Cf::kIndex),
+                keys::ResponseTime(after.merchant_id, took, after.case_id), "");
     batch_->Put(store_.handle(Cf::kIndex), keys::ResponseTimeAll(took, after.case_id), "");
   }
 }
@@ -72,7 +76,8 @@ std::string Projector::CommandRecord::Render() const {
   return out;
 }
 
-Projector::CommandRecord Projector::CommandRecord::Opened(std::string_view command_id, std::string_view raw_digest) {
+Projector::CommandRecord Projector::CommandRecord::Opened(std::string_view command_id,
+                                                          std::string_view raw_digest) {
   CommandRecord r;
   r.command_id = command_id;
   r.digest = HexOf(reinterpret_cast<const uint8_t*>(raw_digest.data()), raw_digest.size());
@@ -90,13 +95,15 @@ Result<Projector::CommandRecord> Projector::CommandRecord::Parse(std::string_vie
   r.case_id = j.value("case_id", "");
   if (j.contains("events") && j["events"].is_array()) {
     for (const auto& e : j["events"]) {
-      r.events.push_back({e.value("type", ""), e.value("partition", PartitionId{0}), e.value("offset", Offset{0})});
+      r.events.push_back({e.value("type", ""), e.value("partition", PartitionId{0}),
+                          e.value("offset", Offset{0})});
     }
   }
   return r;
 }
 
-Projector::Projector(ViewStore& store) : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+Projector::Projector(ViewStore& store)
+    : store_(store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
 Projector::~Projector() = default;
 
 void Projector::SetTransactionOwner(const std::string& key, std::optional<std::string> case_id) {
@@ -152,7 +159,8 @@ Result<std::optional<std::string>> Projector::TransactionOwner(const std::string
 
 Result<std::optional<std::string>> Projector::CommandResult(const std::string& id) {
   auto it = command_digests_.find(id);
-  if (it != command_digests_.end()) return std::optional<std::string>(CommandRecord::Opened(id, it->second).Render());
+  if (it != command_digests_.end())
+    return std::optional<std::string>(CommandRecord::Opened(id, it->second).Render());
   return store_.Get(Cf::kCommands, id);
 }
 
@@ -221,7 +229,8 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
       batch_->Put(store_.handle(Cf::kIndex), keys::Tracking(c->tracking_code), case_id);
     }
     if (e->payload_type() == fb::Payload::CfpbStatusPublished) {
-      counters_[keys::CfpbCount(*c, Sv(e->payload_as_CfpbStatusPublished()->company_response()))] += 1;
+      counters_[keys::CfpbCount(*c, Sv(e->payload_as_CfpbStatusPublished()->company_response()))] +=
+          1;
     }
     if (e->payload_type() == fb::Payload::TransactionRejected && c->transaction) {
       SetTransactionOwner(keys::Transaction(merchant_id, *c->transaction), std::nullopt);
@@ -240,11 +249,13 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
   CountMonthly(*m, counts_before, e->occurred_at_ms());
   if (e->payload_type() == fb::Payload::ResponseDeadlineMissed) {
     const auto* p = e->payload_as_ResponseDeadlineMissed();
-    PutTimer(DelayTimer(merchant_id, Sv(p->case_id()), p->window(), p->delay_decays_at_ms()), true, new_timers);
+    PutTimer(DelayTimer(merchant_id, Sv(p->case_id()), p->window(), p->delay_decays_at_ms()), true,
+             new_timers);
   }
   if (e->payload_type() == fb::Payload::DelayDecayed) {
     const auto* p = e->payload_as_DelayDecayed();
-    PutTimer(DelayTimer(merchant_id, Sv(p->case_id()), p->window(), e->occurred_at_ms()), false, nullptr);
+    PutTimer(DelayTimer(merchant_id, Sv(p->case_id()), p->window(), e->occurred_at_ms()), false,
+             nullptr);
   }
   const std::optional<Timer> reinstatement_after = ReinstatementTimerOf(*m);
   if (reinstatement_before != reinstatement_after) {
@@ -278,23 +289,27 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
   return Status::Ok();
 }
 
-Result<Position> Projector::StageFromLog(const LogRecord& r, Hash32& head, const std::string& log_name) {
+Result<Position> Projector::StageFromLog(const LogRecord& r, Hash32& head,
+                                         const std::string& log_name) {
   LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(r.bytes, r.partition, r.offset));
   if (!std::equal(head.begin(), head.end(), e->prev_hash()->begin())) {
-    return Status::Corruption(fmt::format(
-        "{}: partition {} offset {}: hash chain broken (prev_hash does not match the record before it)",
-        log_name, r.partition, r.offset));
+    return Status::Corruption(
+        fmt::format("{}: partition {} offset {}: hash chain broken (prev_hash does not match the "
+                    "record before it)",
+                    log_name, r.partition, r.offset));
   }
   Status s = Stage(r.bytes);
-  if (!s.ok()) return Status::Corruption(fmt::format("partition {} offset {}: {}", r.partition, r.offset, s.message()));
+  if (!s.ok())
+    return Status::Corruption(
+        fmt::format("partition {} offset {}: {}", r.partition, r.offset, s.message()));
   head = HashRecord(r.bytes);
   return Position{r.partition, r.offset, head};
 }
 
 Status Projector::Commit(const std::vector<Position>& positions) {
   if (positions.size() != staged_.size()) {
-    return Status::InvalidArgument(fmt::format("commit: {} positions for {} staged events",
-                                               positions.size(), staged_.size()));
+    return Status::InvalidArgument(
+        fmt::format("commit: {} positions for {} staged events", positions.size(), staged_.size()));
   }
   rocksdb::WriteBatch& batch = *batch_;
   // Where the staged events landed: each case keeps all of its events, each
@@ -314,7 +329,8 @@ Status Projector::Commit(const std::vector<Position>& positions) {
     if (s.snapshot) {
       s.snapshot->recent_events = std::move(recent);
       recent.clear();
-      batch.Put(store_.handle(Cf::kIndex), keys::Snapshot(s.merchant_id, s.at, at.partition(), at.offset()),
+      batch.Put(store_.handle(Cf::kIndex),
+                keys::Snapshot(s.merchant_id, s.at, at.partition(), at.offset()),
                 EncodeMerchantState(*s.snapshot));
     }
   }

@@ -59,7 +59,6 @@ class Projector {
   // The indicators collected since the last call: merchant id -> JSON.
   std::map<std::string, std::string> TakeIndicators() { return std::exchange(indicators_, {}); }
 
-
  private:
   struct StagedEvent {
     std::string case_id;
@@ -89,7 +88,8 @@ class Projector {
   Result<CaseState*> LoadCase(const std::string& id);
   Result<MerchantState*> LoadMerchant(const std::string& id);
   void IndexCase(const CaseState& before, const CaseState& after, TimeMs at);
-  void CountMonthly(const MerchantState& m, const std::tuple<uint32_t, uint32_t, uint32_t>& before, TimeMs at);
+  void CountMonthly(const MerchantState& m, const std::tuple<uint32_t, uint32_t, uint32_t>& before,
+                    TimeMs at);
   void DiffTimers(const std::vector<Timer>& before, const std::vector<Timer>& after,
                   std::vector<Timer>* new_timers);
   void PutTimer(const Timer& t, bool put, std::vector<Timer>* new_timers);
@@ -97,6 +97,7 @@ class Projector {
   void SetTransactionOwner(const std::string& key, std::optional<std::string> case_id);
 
   static constexpr size_t kMaxCachedCases = 50000;
+
  public:
   // Every this many events of a merchant, its state is kept under
   // keys::Snapshot() so that an as-of profile folds at most this many events.
@@ -106,7 +107,7 @@ class Projector {
   static constexpr size_t kMaxCachedMerchants = 50000;
 
   ViewStore& store_;
-  std::unordered_map<std::string, std::unique_ptr<CaseState>> cases_;        // null: none
+  std::unordered_map<std::string, std::unique_ptr<CaseState>> cases_;  // null: none
   std::unordered_map<std::string, std::unique_ptr<MerchantState>> merchants_;
   std::unordered_set<std::string> dirty_cases_, dirty_merchants_;
   // Timer and index changes are written to the batch as they are staged;
@@ -120,7 +121,7 @@ class Projector {
   // events may go on in the next batch, which then extends it without
   // reading it back from the store.
   std::optional<CommandRecord> open_command_;
-  std::map<std::string, int64_t> counters_;                                  // analytics CF: key -> delta
+  std::map<std::string, int64_t> counters_;  // analytics CF: key -> delta
   std::vector<StagedEvent> staged_;
   // Of the last event staged (meta "policy_version", "schema_version").
   std::string last_policy_version_;

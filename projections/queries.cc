@@ -22,9 +22,10 @@ Result<int64_t> Indicator(const MerchantState& m, const std::string& name) {
   if (name == "open_complaints") return m.open_cases;
   if (name == "delays_total") return m.delays_total;
   if (name == "resolved") return m.resolved;
-  return Status::InvalidArgument(fmt::format(
-      "unknown indicator '{}' (unanswered, unresolved, delays, violations, complaints, "
-      "open_complaints, delays_total, resolved)", name));
+  return Status::InvalidArgument(
+      fmt::format("unknown indicator '{}' (unanswered, unresolved, delays, violations, complaints, "
+                  "open_complaints, delays_total, resolved)",
+                  name));
 }
 
 }  // namespace
@@ -38,19 +39,25 @@ Result<nlohmann::json> RankMerchants(const ViewStore& views, const std::string& 
     LEDGER_ASSIGN_OR_RETURN(int64_t v, Indicator(*m, indicator));
     ranked.emplace_back(v, std::move(m));
   }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   nlohmann::json out = nlohmann::json::array();
   for (size_t i = 0; i < ranked.size() && i < limit; ++i) {
     nlohmann::json j = MerchantJson(*ranked[i].second, now);
-    out.push_back({{"rank", i + 1}, {"merchant_id", j["merchant_id"]}, {"name", j["name"]},
-                   {indicator, ranked[i].first}, {"status", j["status"]}, {"star_level", j["star_level"]}});
+    out.push_back({{"rank", i + 1},
+                   {"merchant_id", j["merchant_id"]},
+                   {"name", j["name"]},
+                   {indicator, ranked[i].first},
+                   {"status", j["status"]},
+                   {"star_level", j["star_level"]}});
   }
   return out;
 }
 
 Result<nlohmann::json> OpenCases(const ViewStore& views, const std::string& status,
                                  const std::string& authority, bool list, size_t limit) {
-  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kIndex, keys::OpenCasePrefix(status), SIZE_MAX));
+  LEDGER_ASSIGN_OR_RETURN(auto rows,
+                          views.Scan(Cf::kIndex, keys::OpenCasePrefix(status), SIZE_MAX));
   std::map<std::pair<std::string, std::string>, uint64_t> counts;
   nlohmann::json cases = nlohmann::json::array();
   for (const auto& [key, unused] : rows) {
@@ -59,11 +66,13 @@ Result<nlohmann::json> OpenCases(const ViewStore& views, const std::string& stat
     if (!authority.empty() && open->authority != authority) continue;
     ++counts[{open->status, open->authority}];
     if (list && cases.size() < limit) {
-      cases.push_back({{"case_id", open->case_id}, {"status", open->status}, {"authority", open->authority}});
+      cases.push_back(
+          {{"case_id", open->case_id}, {"status", open->status}, {"authority", open->authority}});
     }
   }
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& [k, n] : counts) out.push_back({{"status", k.first}, {"authority", k.second}, {"cases", n}});
+  for (const auto& [k, n] : counts)
+    out.push_back({{"status", k.first}, {"authority", k.second}, {"cases", n}});
   if (list) return nlohmann::json{{"counts", out}, {"cases", cases}};
   return out;
 }
@@ -73,10 +82,17 @@ Result<nlohmann::json> MerchantSummaries(const ViewStore& views) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [id, bytes] : rows) {
     LEDGER_ASSIGN_OR_RETURN(auto m, DecodeMerchantState(bytes));
-    out.push_back({{"merchant_id", m->merchant_id}, {"merchant", m->name}, {"complaints", m->complaints},
-                   {"open", m->open_cases}, {"timely", m->cfpb_timely}, {"untimely", m->cfpb_untimely},
-                   {"disputed", m->cfpb_disputed}, {"delays", m->delays_total}, {"unanswered", m->unanswered},
-                   {"unresolved", m->unresolved}, {"status", fb::EnumNameMerchantStatus(m->status)}});
+    out.push_back({{"merchant_id", m->merchant_id},
+                   {"merchant", m->name},
+                   {"complaints", m->complaints},
+                   {"open", m->open_cases},
+                   {"timely", m->cfpb_timely},
+                   {"untimely", m->cfpb_untimely},
+                   {"disputed", m->cfpb_disputed},
+                   {"delays", m->delays_total},
+                   {"unanswered", m->unanswered},
+                   {"unresolved", m->unresolved},
+                   {"status", fb::EnumNameMerchantStatus(m->status)}});
   }
   return out;
 }
@@ -87,11 +103,13 @@ namespace {
 Result<nlohmann::json> CfpbAnalytics(const ViewStore& views, const std::vector<std::string>& dims,
                                      const std::vector<size_t>& pick, const std::string& from_month,
                                      const std::string& to_month) {
-  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kAnalytics, std::string(keys::kCfpbCountPrefix), SIZE_MAX));
+  LEDGER_ASSIGN_OR_RETURN(
+      auto rows, views.Scan(Cf::kAnalytics, std::string(keys::kCfpbCountPrefix), SIZE_MAX));
   std::map<std::vector<std::string>, uint64_t> groups;
   for (const auto& [key, value] : rows) {
     auto found = keys::ParseCfpbCount(key);
-    if (!found || found->size() != dims.size()) return Status::Corruption("views: bad CFPB analytics key");
+    if (!found || found->size() != dims.size())
+      return Status::Corruption("views: bad CFPB analytics key");
     const auto& parts = *found;
     if (!from_month.empty() && parts[0] < from_month) continue;
     if (!to_month.empty() && parts[0] > to_month) continue;
@@ -111,10 +129,12 @@ Result<nlohmann::json> CfpbAnalytics(const ViewStore& views, const std::vector<s
 
 }  // namespace
 
-Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vector<std::string>& by,
-                                          const std::string& from_month, const std::string& to_month) {
-  static const std::vector<std::string> kCfpbDims = {"month", "product", "issue", "state", "channel",
-                                                     "company_response"};
+Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views,
+                                          const std::vector<std::string>& by,
+                                          const std::string& from_month,
+                                          const std::string& to_month) {
+  static const std::vector<std::string> kCfpbDims = {"month", "product", "issue",
+                                                     "state", "channel", "company_response"};
   bool cfpb = !by.empty();
   bool month_only = true;
   std::vector<size_t> cfpb_pick;
@@ -130,13 +150,16 @@ Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vec
   for (const auto& d : by) {
     auto it = std::find(kDims.begin(), kDims.end(), d);
     if (it == kDims.end()) {
-      return Status::InvalidArgument(fmt::format(
-          "unknown dimension '{}' (month, category, authority, region; for imported CFPB complaints: month, "
-          "product, issue, state, channel, company_response)", d));
+      return Status::InvalidArgument(
+          fmt::format("unknown dimension '{}' (month, category, authority, region; for imported "
+                      "CFPB complaints: month, "
+                      "product, issue, state, channel, company_response)",
+                      d));
     }
     pick.push_back(static_cast<size_t>(it - kDims.begin()));
   }
-  LEDGER_ASSIGN_OR_RETURN(auto rows, views.Scan(Cf::kAnalytics, std::string(keys::kCountPrefix), SIZE_MAX));
+  LEDGER_ASSIGN_OR_RETURN(auto rows,
+                          views.Scan(Cf::kAnalytics, std::string(keys::kCountPrefix), SIZE_MAX));
   std::map<std::vector<std::string>, uint64_t> groups;
   uint64_t total = 0;
   for (const auto& [key, value] : rows) {
@@ -177,15 +200,17 @@ Result<nlohmann::json> ResponseTimes(const ViewStore& views, const std::string& 
   }
   auto q = [&](double p) -> nlohmann::json {
     if (hours.empty()) return nullptr;
-    const size_t i = std::min(hours.size() - 1, static_cast<size_t>(p * static_cast<double>(hours.size())));
+    const size_t i =
+        std::min(hours.size() - 1, static_cast<size_t>(p * static_cast<double>(hours.size())));
     return hours[i];
   };
-  return nlohmann::json{{"merchant_id", merchant_id.empty() ? nlohmann::json("*") : nlohmann::json(merchant_id)},
-                        {"responses", hours.size()},
-                        {"p50_hours", q(0.5)},
-                        {"p90_hours", q(0.9)},
-                        {"p99_hours", q(0.99)},
-                        {"max_hours", hours.empty() ? nlohmann::json() : nlohmann::json(hours.back())}};
+  return nlohmann::json{
+      {"merchant_id", merchant_id.empty() ? nlohmann::json("*") : nlohmann::json(merchant_id)},
+      {"responses", hours.size()},
+      {"p50_hours", q(0.5)},
+      {"p90_hours", q(0.9)},
+      {"p99_hours", q(0.99)},
+      {"max_hours", hours.empty() ? nlohmann::json() : nlohmann::json(hours.back())}};
 }
 
 Result<nlohmann::json> MerchantMonths(const ViewStore& views, const std::string& merchant_id,
@@ -208,7 +233,8 @@ Result<nlohmann::json> MerchantMonths(const ViewStore& views, const std::string&
   for (const auto& name : names) {
     nlohmann::json row{{"month", name}, {"complaints", 0}, {"delays", 0}, {"resolved", 0}};
     for (const char* kind : {"complaints", "delays", "resolved"}) {
-      LEDGER_ASSIGN_OR_RETURN(auto v, views.Get(Cf::kAnalytics, keys::Monthly(merchant_id, name, kind)));
+      LEDGER_ASSIGN_OR_RETURN(auto v,
+                              views.Get(Cf::kAnalytics, keys::Monthly(merchant_id, name, kind)));
       if (v) row[kind] = static_cast<int64_t>(DecodeU64(*v));
     }
     out.push_back(std::move(row));
@@ -216,7 +242,8 @@ Result<nlohmann::json> MerchantMonths(const ViewStore& views, const std::string&
   return out;
 }
 
-Result<std::optional<std::string>> CaseForTrackingCode(const ViewStore& views, const std::string& code) {
+Result<std::optional<std::string>> CaseForTrackingCode(const ViewStore& views,
+                                                       const std::string& code) {
   return views.Get(Cf::kIndex, keys::Tracking(code));
 }
 

@@ -34,8 +34,10 @@ Result<nlohmann::json> MerchantSummaries(const ViewStore& views);
 // Dimensions that are all among month, product, issue, state, channel and
 // company_response (not month alone) count the imported CFPB complaints by
 // their source fields (month received).
-Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views, const std::vector<std::string>& by,
-                                          const std::string& from_month, const std::string& to_month);
+Result<nlohmann::json> ComplaintAnalytics(const ViewStore& views,
+                                          const std::vector<std::string>& by,
+                                          const std::string& from_month,
+                                          const std::string& to_month);
 
 // First-response times (hours) of a merchant, or of all when empty:
 // count, p50, p90, p99, max.
@@ -48,6 +50,7 @@ Result<nlohmann::json> MerchantMonths(const ViewStore& views, const std::string&
                                       TimeMs until, int months);
 
 // The case a public tracking code names, if any.
-Result<std::optional<std::string>> CaseForTrackingCode(const ViewStore& views, const std::string& code);
+Result<std::optional<std::string>> CaseForTrackingCode(const ViewStore& views,
+                                                       const std::string& code);
 
 }  // namespace ledger

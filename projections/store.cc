@@ -1,6 +1,6 @@
 #include "projections/store.h"
-#include "projections/keys.h"
 #include "events/rocksdb_status.h"
+#include "projections/keys.h"
 
 #include <filesystem>
 
@@ -23,7 +23,8 @@ namespace {
 constexpr size_t kMemtableBudget = size_t{256} << 20;
 constexpr size_t kBlockCache = size_t{128} << 20;
 
-const char* const kCfNames[] = {"cases", "merchants", "timers", "analytics", "commands", "index", "meta"};
+const char* const kCfNames[] = {"cases",    "merchants", "timers", "analytics",
+                                "commands", "index",     "meta"};
 
 // Merges of 8-byte big-endian counters, so that projectors working on
 // different partitions at once never read-modify-write a shared key.
@@ -109,7 +110,8 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir, Mode 
   for (const char* name : kCfNames) {
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    if (std::string_view(name) == "analytics") cf.merge_operator = std::make_shared<U64Merge>(false);
+    if (std::string_view(name) == "analytics")
+      cf.merge_operator = std::make_shared<U64Merge>(false);
     if (std::string_view(name) == "meta") cf.merge_operator = std::make_shared<U64Merge>(true);
     // `max_time` gets a merge per commit and is read before every command:
     // fold the operands on write so a read never walks a long chain.
@@ -118,9 +120,11 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir, Mode 
     // that read the index run only on live views; a command's result that
     // goes on in the next batch is kept by the projector): in bulk, their
     // keys, which land at random places, are sorted once at flush.
-    const bool write_only = std::string_view(name) == "index" || std::string_view(name) == "timers" ||
+    const bool write_only = std::string_view(name) == "index" ||
+                            std::string_view(name) == "timers" ||
                             std::string_view(name) == "commands";
-    if (mode == Mode::kBulk && write_only) cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+    if (mode == Mode::kBulk && write_only)
+      cf.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
     cfs.emplace_back(name, cf);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -148,10 +152,11 @@ Status ViewStore::CheckFormat() {
     if (!s.ok()) return FromRocks(s, fmt::format("views {}", dir_));
     return Status::Ok();
   }
-  return Status::Unavailable(fmt::format(
-      "views {} are in layout {} and this ledger reads layout {}: run `ledger rebuild` to build them "
-      "again from the log (the log is not touched)",
-      dir_, format ? *format : std::string("1"), kFormat));
+  return Status::Unavailable(
+      fmt::format("views {} are in layout {} and this ledger reads layout {}: run `ledger rebuild` "
+                  "to build them "
+                  "again from the log (the log is not touched)",
+                  dir_, format ? *format : std::string("1"), kFormat));
 }
 
 ViewStore::ViewStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
@@ -187,8 +192,9 @@ Status ViewStore::Write(rocksdb::WriteBatch& batch) {
   return Status::Ok();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> ViewStore::Scan(
-    Cf cf, const std::string& prefix, size_t limit) const {
+Result<std::vector<std::pair<std::string, std::string>>> ViewStore::Scan(Cf cf,
+                                                                         const std::string& prefix,
+                                                                         size_t limit) const {
   std::vector<std::pair<std::string, std::string>> out;
   const PrefixBound bound(prefix);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bound.options, handle(cf)));
@@ -229,7 +235,8 @@ Result<std::optional<std::pair<std::string, std::string>>> ViewStore::LastAtOrBe
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
   it->SeekForPrev(key);
   if (!it->status().ok()) return FromRocks(it->status(), fmt::format("views {}", dir_));
-  if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
+  if (!it->Valid() || !it->key().starts_with(prefix))
+    return std::optional<std::pair<std::string, std::string>>();
   return std::optional<std::pair<std::string, std::string>>(
       std::make_pair(it->key().ToString(), it->value().ToString()));
 }
@@ -240,7 +247,8 @@ Result<std::optional<std::pair<std::string, std::string>>> ViewStore::FirstAtOrA
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bound.options, handle(cf)));
   it->Seek(key);
   if (!it->status().ok()) return FromRocks(it->status(), fmt::format("views {}", dir_));
-  if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<std::pair<std::string, std::string>>();
+  if (!it->Valid() || !it->key().starts_with(prefix))
+    return std::optional<std::pair<std::string, std::string>>();
   return std::optional<std::pair<std::string, std::string>>(
       std::make_pair(it->key().ToString(), it->value().ToString()));
 }
@@ -250,13 +258,17 @@ Result<Hash32> ViewStore::Digest() const {
   crypto_generichash_init(&st, nullptr, 0, 32);
   for (int cf = 0; cf < static_cast<int>(Cf::kMeta); ++cf) {
     const std::string name = kCfNames[cf];
-    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(name.data()), name.size());
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(name.data()),
+                              name.size());
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[cf]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string lens = EncodeU64(it->key().size()) + EncodeU64(it->value().size());
-      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(lens.data()), lens.size());
-      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(it->key().data()), it->key().size());
-      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(it->value().data()), it->value().size());
+      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(lens.data()),
+                                lens.size());
+      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(it->key().data()),
+                                it->key().size());
+      crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(it->value().data()),
+                                it->value().size());
     }
     if (!it->status().ok()) return FromRocks(it->status(), fmt::format("views {}", dir_));
   }
@@ -264,7 +276,6 @@ Result<Hash32> ViewStore::Digest() const {
   crypto_generichash_final(&st, h.data(), h.size());
   return h;
 }
-
 
 Result<Offset> ViewStore::NextOffset(PartitionId p) const {
   LEDGER_ASSIGN_OR_RETURN(auto v, Get(Cf::kMeta, keys::NextOffset(p)));
@@ -275,7 +286,8 @@ Result<Hash32> ViewStore::ChainHead(PartitionId p) const {
   LEDGER_ASSIGN_OR_RETURN(auto v, Get(Cf::kMeta, keys::ChainHead(p)));
   Hash32 h{};
   if (v) {
-    if (v->size() != 32) return Status::Corruption(fmt::format("views: bad chain head for partition {}", p));
+    if (v->size() != 32)
+      return Status::Corruption(fmt::format("views: bad chain head for partition {}", p));
     std::copy(v->begin(), v->end(), h.begin());
   }
   return h;

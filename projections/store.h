@@ -10,8 +10,9 @@
 //   timers     keys::TimerKey() -> ""      (every pending deadline and decay, by due time)
 //   analytics  dimension key -> count / histogram (projections/views.h)
 //   commands   command id -> result JSON   (idempotent retries)
-//   index      "tx/" transaction key -> case id, "snap/" merchant snapshots, ... (docs/projections.md)
-//   meta       "offset/<p>", "head/<p>", "max_time", "policy_version", "schema_version"
+//   index      "tx/" transaction key -> case id, "snap/" merchant snapshots, ...
+//   (docs/projections.md) meta       "offset/<p>", "head/<p>", "max_time", "policy_version",
+//   "schema_version"
 //              , "views_format"
 //              (of the latest event applied). The digest is computed on demand
 //              (Digest()) by `ledger verify` and `ledger rebuild`.
@@ -26,9 +27,9 @@
 #include <vector>
 
 #include "common/coding.h"
-#include "projections/keys.h"
 #include "common/status.h"
 #include "events/event_log.h"
+#include "projections/keys.h"
 
 namespace rocksdb {
 class DB;
@@ -72,12 +73,12 @@ class ViewStore {
                                                const std::string& to, size_t limit) const;
 
   // The last key of `cf` that starts with `prefix` and is <= `key`, with its value.
-  Result<std::optional<std::pair<std::string, std::string>>> LastAtOrBefore(Cf cf, const std::string& prefix,
-                                                                            const std::string& key) const;
+  Result<std::optional<std::pair<std::string, std::string>>> LastAtOrBefore(
+      Cf cf, const std::string& prefix, const std::string& key) const;
 
   // The first key of `cf` that starts with `prefix` and is >= `key`, with its value.
-  Result<std::optional<std::pair<std::string, std::string>>> FirstAtOrAfter(Cf cf, const std::string& prefix,
-                                                                            const std::string& key) const;
+  Result<std::optional<std::pair<std::string, std::string>>> FirstAtOrAfter(
+      Cf cf, const std::string& prefix, const std::string& key) const;
 
   // BLAKE2b-256 over every key and value of every column family but meta.
   Result<Hash32> Digest() const;
@@ -106,6 +107,5 @@ class ViewStore {
   // turns keeps TSan's view true and leaves our own code checked.
   std::mutex tsan_write_mu_;
 };
-
 
 }  // namespace ledger

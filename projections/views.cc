@@ -21,7 +21,9 @@ Result<std::unique_ptr<T>> Unpack(std::string_view bytes, const char* what) {
   return std::unique_ptr<T>(flatbuffers::GetRoot<Table>(bytes.data())->UnPack());
 }
 
-nlohmann::json TimeOrNull(TimeMs t) { return t > 0 ? nlohmann::json(FormatTime(t)) : nlohmann::json(); }
+nlohmann::json TimeOrNull(TimeMs t) {
+  return t > 0 ? nlohmann::json(FormatTime(t)) : nlohmann::json();
+}
 }  // namespace
 
 std::string EncodeCaseState(const CaseState& c) { return Pack(c); }
@@ -79,7 +81,8 @@ nlohmann::json CaseJson(const CaseState& c) {
     j["remedy"] = fb::EnumNameRemedy(c.remedy);
     j["remedy_amount"] = c.remedy_amount;
   }
-  if (c.status == fb::CaseStatus::closed) j["close_reason"] = fb::EnumNameCloseReason(c.close_reason);
+  if (c.status == fb::CaseStatus::closed)
+    j["close_reason"] = fb::EnumNameCloseReason(c.close_reason);
   j["closed_at"] = TimeOrNull(c.closed_at_ms);
   j["rating"] = c.rating ? nlohmann::json(c.rating) : nlohmann::json();
   j["version"] = c.version;
@@ -96,7 +99,8 @@ nlohmann::json MerchantJson(const MerchantState& m, TimeMs as_of) {
   j["unanswered"] = m.unanswered;
   j["unresolved"] = m.unresolved;
   j["delays"] = m.delays_active;
-  j["violations"] = {{"level1", m.violations_l1}, {"level2", m.violations_l2}, {"level3", m.violations_l3}};
+  j["violations"] = {
+      {"level1", m.violations_l1}, {"level2", m.violations_l2}, {"level3", m.violations_l3}};
   j["licence_date"] = FormatDate(m.licence_date_ms);
   j["days_since_licence"] = as_of > m.licence_date_ms ? (as_of - m.licence_date_ms) / kDayMs : 0;
   j["complaints"] = m.complaints;

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/state.h"
 #include "common/status.h"
+#include "engine/state.h"
 
 namespace ledger {
 

@@ -23,8 +23,8 @@ namespace {
 
 constexpr std::string_view kStatementTitle = "complaint-ledger checkpoint v1";
 // DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the 32 key bytes follow.
-constexpr uint8_t kEd25519SpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b,
-                                          0x65, 0x70, 0x03, 0x21, 0x00};
+constexpr uint8_t kEd25519SpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                          0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
 Status SodiumReady() {
   if (sodium_init() < 0) return Status::IoError("libsodium failed to initialise");
@@ -67,15 +67,17 @@ Result<std::string> ReadFile(const std::string& path, size_t limit) {
   text.resize(limit + 1);
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > limit) return Status::InvalidArgument(fmt::format("{}: larger than {} bytes", path, limit));
+  if (text.size() > limit)
+    return Status::InvalidArgument(fmt::format("{}: larger than {} bytes", path, limit));
   return text;
 }
 
 std::string Statement(const std::vector<ChainHead>& heads, const std::string& signed_at) {
-  std::string s = fmt::format("{}\nsigned_at {}\npartitions {}\n", kStatementTitle, signed_at, heads.size());
+  std::string s =
+      fmt::format("{}\nsigned_at {}\npartitions {}\n", kStatementTitle, signed_at, heads.size());
   for (const auto& h : heads) {
-    s += fmt::format("partition {} records {} last_offset {} head {}\n", h.partition, h.records, h.last_offset,
-                     HexOf(h.head));
+    s += fmt::format("partition {} records {} last_offset {} head {}\n", h.partition, h.records,
+                     h.last_offset, HexOf(h.head));
   }
   return s;
 }
@@ -91,7 +93,8 @@ Status ParseStatement(const std::string& statement, Checkpoint& cp) {
   if (!std::getline(in, line) || line != kStatementTitle) {
     return bad(fmt::format("the first line must be '{}'", kStatementTitle));
   }
-  if (!std::getline(in, line) || line.rfind("signed_at ", 0) != 0) return bad("the second line must be 'signed_at TIME'");
+  if (!std::getline(in, line) || line.rfind("signed_at ", 0) != 0)
+    return bad("the second line must be 'signed_at TIME'");
   cp.signed_at = line.substr(10);
   uint64_t partitions = 0;
   {
@@ -104,23 +107,27 @@ Status ParseStatement(const std::string& statement, Checkpoint& cp) {
     partitions = n;
   }
   for (uint64_t p = 0; p < partitions; ++p) {
-    if (!std::getline(in, line)) return bad(fmt::format("it names {} partitions but lists {}", partitions, p));
+    if (!std::getline(in, line))
+      return bad(fmt::format("it names {} partitions but lists {}", partitions, p));
     unsigned long long part = 0, records = 0, last = 0;
     char hex[65] = {};
     char tail = 0;
-    if (std::sscanf(line.c_str(), "partition %llu records %llu last_offset %llu head %64[0-9a-f]%c", &part, &records,
-                    &last, hex, &tail) != 4 ||
+    if (std::sscanf(line.c_str(), "partition %llu records %llu last_offset %llu head %64[0-9a-f]%c",
+                    &part, &records, &last, hex, &tail) != 4 ||
         part != p) {
-      return bad(fmt::format("line '{}': expected 'partition {} records N last_offset O head HEX'", line, p));
+      return bad(fmt::format("line '{}': expected 'partition {} records N last_offset O head HEX'",
+                             line, p));
     }
     ChainHead h;
     h.partition = static_cast<PartitionId>(part);
     h.records = records;
     h.last_offset = last;
-    if (!FromHex(hex, h.head.data(), h.head.size())) return bad(fmt::format("line '{}': the head is not 64 hex digits", line));
+    if (!FromHex(hex, h.head.data(), h.head.size()))
+      return bad(fmt::format("line '{}': the head is not 64 hex digits", line));
     cp.heads.push_back(h);
   }
-  if (std::getline(in, line) || !statement.ends_with('\n')) return bad("text after the last partition");
+  if (std::getline(in, line) || !statement.ends_with('\n'))
+    return bad("text after the last partition");
   return Status::Ok();
 }
 
@@ -129,8 +136,8 @@ Status ParseStatement(const std::string& statement, Checkpoint& cp) {
 Result<std::vector<ChainHead>> WalkChains(EventLog& log, const std::vector<ChainHead>* expected,
                                           const std::function<void(uint64_t)>& progress) {
   if (expected != nullptr && expected->size() != log.partitions()) {
-    return Status::Corruption(fmt::format("the checkpoint names {} partitions; the log {} has {}", expected->size(),
-                                          log.Describe(), log.partitions()));
+    return Status::Corruption(fmt::format("the checkpoint names {} partitions; the log {} has {}",
+                                          expected->size(), log.Describe(), log.partitions()));
   }
   std::vector<ChainHead> heads;
   uint64_t walked = 0;
@@ -145,24 +152,30 @@ Result<std::vector<ChainHead>> WalkChains(EventLog& log, const std::vector<Chain
       for (const auto& r : records) {
         LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(r.bytes, p, r.offset));
         if (!std::equal(h.head.begin(), h.head.end(), e->prev_hash()->begin())) {
-          return Status::Corruption(fmt::format(
-              "partition {}: first bad offset {}: its prev_hash does not match the record before it "
-              "(edited, deleted, inserted or reordered)", p, r.offset));
-        }
-        if (PartitionFor(e->partition_key() ? e->partition_key()->string_view() : "", log.partitions()) != p) {
           return Status::Corruption(
-              fmt::format("partition {}: first bad offset {}: record belongs to another partition", p, r.offset));
+              fmt::format("partition {}: first bad offset {}: its prev_hash does not match the "
+                          "record before it "
+                          "(edited, deleted, inserted or reordered)",
+                          p, r.offset));
+        }
+        if (PartitionFor(e->partition_key() ? e->partition_key()->string_view() : "",
+                         log.partitions()) != p) {
+          return Status::Corruption(
+              fmt::format("partition {}: first bad offset {}: record belongs to another partition",
+                          p, r.offset));
         }
         h.head = HashRecord(r.bytes);
         h.last_offset = r.offset;
         ++h.records;
         if (want != nullptr && h.records == want->records &&
             (h.last_offset != want->last_offset || h.head != want->head)) {
-          return Status::Corruption(fmt::format(
-              "partition {}: first bad offset {}: the checkpoint signed record {} at offset {} with chain head {}; "
-              "the log has offset {} with head {} (a record up to there was rewritten, with the chain after it)",
-              p, std::min(h.last_offset, want->last_offset), want->records, want->last_offset, HexOf(want->head),
-              h.last_offset, HexOf(h.head)));
+          return Status::Corruption(
+              fmt::format("partition {}: first bad offset {}: the checkpoint signed record {} at "
+                          "offset {} with chain head {}; "
+                          "the log has offset {} with head {} (a record up to there was rewritten, "
+                          "with the chain after it)",
+                          p, std::min(h.last_offset, want->last_offset), want->records,
+                          want->last_offset, HexOf(want->head), h.last_offset, HexOf(h.head)));
         }
       }
       next = records.back().offset + 1;
@@ -171,7 +184,8 @@ Result<std::vector<ChainHead>> WalkChains(EventLog& log, const std::vector<Chain
     }
     if (want != nullptr && h.records < want->records) {
       return Status::Corruption(fmt::format(
-          "partition {}: first bad offset {}: the log ends with {} records but the checkpoint signed {} "
+          "partition {}: first bad offset {}: the log ends with {} records but the checkpoint "
+          "signed {} "
           "(last offset {}): records were removed from the end",
           p, h.records == 0 ? 0 : h.last_offset + 1, h.records, want->records, want->last_offset));
     }
@@ -209,7 +223,8 @@ Result<Ed25519Secret> LoadCheckpointSecret(const std::string& path) {
   LEDGER_RETURN_IF_ERROR(SodiumReady());
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return Status::NotFound(fmt::format("{}: cannot open the checkpoint key: {}", path, std::strerror(errno)));
+    return Status::NotFound(
+        fmt::format("{}: cannot open the checkpoint key: {}", path, std::strerror(errno)));
   }
   if ((st.st_mode & 077) != 0) {
     return Status::PermissionDenied(
@@ -219,12 +234,15 @@ Result<Ed25519Secret> LoadCheckpointSecret(const std::string& path) {
   Ed25519Secret sk{};
   if (!FromBase64(text, sk.data(), sk.size())) {
     return Status::InvalidArgument(
-        fmt::format("{}: not a checkpoint secret key (64 bytes in base64, as `ledger checkpoint keygen` writes)", path));
+        fmt::format("{}: not a checkpoint secret key (64 bytes in base64, as `ledger checkpoint "
+                    "keygen` writes)",
+                    path));
   }
   Ed25519Public pk{};
   crypto_sign_ed25519_sk_to_pk(pk.data(), sk.data());
   if (std::memcmp(pk.data(), sk.data() + 32, 32) != 0) {
-    return Status::InvalidArgument(fmt::format("{}: the secret key's two halves do not belong together", path));
+    return Status::InvalidArgument(
+        fmt::format("{}: the secret key's two halves do not belong together", path));
   }
   return sk;
 }
@@ -240,10 +258,12 @@ Result<Ed25519Public> LoadCheckpointPublic(const std::string& path_or_hex) {
   const auto b = text.find(begin), e = text.find(end);
   uint8_t der[sizeof kEd25519SpkiPrefix + 32];
   if (b == std::string::npos || e == std::string::npos || e < b ||
-      !FromBase64(std::string_view(text).substr(b + begin.size(), e - b - begin.size()), der, sizeof der) ||
+      !FromBase64(std::string_view(text).substr(b + begin.size(), e - b - begin.size()), der,
+                  sizeof der) ||
       std::memcmp(der, kEd25519SpkiPrefix, sizeof kEd25519SpkiPrefix) != 0) {
     return Status::InvalidArgument(fmt::format(
-        "{}: not an Ed25519 public key (expected a PEM 'PUBLIC KEY' file or 64 hex digits)", path_or_hex));
+        "{}: not an Ed25519 public key (expected a PEM 'PUBLIC KEY' file or 64 hex digits)",
+        path_or_hex));
   }
   std::memcpy(pk.data(), der + sizeof kEd25519SpkiPrefix, 32);
   return pk;
@@ -253,8 +273,8 @@ std::string SignCheckpoint(const std::vector<ChainHead>& heads, const std::strin
                            const Ed25519Secret& secret) {
   const std::string statement = Statement(heads, signed_at);
   std::array<uint8_t, 64> sig{};
-  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const uint8_t*>(statement.data()), statement.size(),
-                       secret.data());
+  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const uint8_t*>(statement.data()),
+                       statement.size(), secret.data());
   nlohmann::ordered_json doc;
   doc["statement"] = statement;
   doc["signature"] = Base64(sig.data(), sig.size());
@@ -265,7 +285,8 @@ std::string SignCheckpoint(const std::vector<ChainHead>& heads, const std::strin
 Result<Checkpoint> CheckCheckpointSignature(const std::string& document, const Ed25519Public& key) {
   LEDGER_RETURN_IF_ERROR(SodiumReady());
   auto doc = nlohmann::json::parse(document, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return Status::InvalidArgument("checkpoint: not a JSON object");
+  if (doc.is_discarded() || !doc.is_object())
+    return Status::InvalidArgument("checkpoint: not a JSON object");
   if (!doc.contains("statement") || !doc["statement"].is_string() || !doc.contains("signature") ||
       !doc["signature"].is_string()) {
     return Status::InvalidArgument("checkpoint: needs the strings \"statement\" and \"signature\"");
@@ -278,11 +299,14 @@ Result<Checkpoint> CheckCheckpointSignature(const std::string& document, const E
   if (doc.contains("public_key") && doc["public_key"].is_string()) {
     FromHex(doc["public_key"].get<std::string>(), cp.public_key.data(), cp.public_key.size());
   }
-  if (crypto_sign_verify_detached(cp.signature.data(), reinterpret_cast<const uint8_t*>(cp.statement.data()),
+  if (crypto_sign_verify_detached(cp.signature.data(),
+                                  reinterpret_cast<const uint8_t*>(cp.statement.data()),
                                   cp.statement.size(), key.data()) != 0) {
-    return Status::Corruption(fmt::format(
-        "checkpoint: the signature does not match the statement under public key {} (the statement was altered, "
-        "or it was signed with another key)", HexOf(key.data(), key.size())));
+    return Status::Corruption(
+        fmt::format("checkpoint: the signature does not match the statement under public key {} "
+                    "(the statement was altered, "
+                    "or it was signed with another key)",
+                    HexOf(key.data(), key.size())));
   }
   LEDGER_RETURN_IF_ERROR(ParseStatement(cp.statement, cp));
   return cp;

@@ -24,9 +24,9 @@ namespace ledger {
 // Where one partition's chain stands.
 struct ChainHead {
   PartitionId partition = 0;
-  uint64_t records = 0;   // in the partition
-  Offset last_offset = 0; // of its newest record (meaningless when records == 0)
-  Hash32 head{};          // hash of its newest record; zero when records == 0
+  uint64_t records = 0;    // in the partition
+  Offset last_offset = 0;  // of its newest record (meaningless when records == 0)
+  Hash32 head{};           // hash of its newest record; zero when records == 0
 
   bool operator==(const ChainHead&) const = default;
 };
@@ -37,7 +37,8 @@ struct ChainHead {
 // checks that the chain passes through each expected head. The error names
 // the partition and the first offset where the log departs from its chain.
 // `progress` gets records walked so far.
-Result<std::vector<ChainHead>> WalkChains(EventLog& log, const std::vector<ChainHead>* expected = nullptr,
+Result<std::vector<ChainHead>> WalkChains(EventLog& log,
+                                          const std::vector<ChainHead>* expected = nullptr,
                                           const std::function<void(uint64_t)>& progress = {});
 
 using Ed25519Secret = std::array<uint8_t, 64>;  // libsodium's secret key: seed and public key
@@ -54,11 +55,11 @@ Result<Ed25519Secret> LoadCheckpointSecret(const std::string& path);
 Result<Ed25519Public> LoadCheckpointPublic(const std::string& path_or_hex);
 
 struct Checkpoint {
-  std::string statement;             // the signed text, exactly
+  std::string statement;  // the signed text, exactly
   std::array<uint8_t, 64> signature{};
-  Ed25519Public public_key{};        // as the file states it (informative)
-  std::string signed_at;             // UTC, from the statement
-  std::vector<ChainHead> heads;      // one per partition, from the statement
+  Ed25519Public public_key{};    // as the file states it (informative)
+  std::string signed_at;         // UTC, from the statement
+  std::vector<ChainHead> heads;  // one per partition, from the statement
 };
 
 // The statement for `heads`, signed at `signed_at` (RFC 3339 UTC), as the

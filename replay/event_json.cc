@@ -9,7 +9,8 @@
 namespace ledger {
 
 EventJson::EventJson(const ConsumerKeys* keys)
-    : parser_(MakeSchemaParser(fb::EventBinarySchema::data(), fb::EventBinarySchema::size(), "Event")),
+    : parser_(
+          MakeSchemaParser(fb::EventBinarySchema::data(), fb::EventBinarySchema::size(), "Event")),
       keys_(keys) {}
 EventJson::~EventJson() = default;
 
@@ -21,7 +22,8 @@ std::string EventJson::Render(std::string_view record) const {
   }
   const auto* e = fb::GetEvent(record.data());
   const auto* filed = e->payload_as_ComplaintFiled();
-  if (filed == nullptr || (filed->consumer_name_sealed() == nullptr && filed->consumer_phone_sealed() == nullptr)) {
+  if (filed == nullptr ||
+      (filed->consumer_name_sealed() == nullptr && filed->consumer_phone_sealed() == nullptr)) {
     return out;
   }
   auto j = nlohmann::json::parse(out);

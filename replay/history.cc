@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "engine/event_subject.h"
 #include "engine/state.h"
 #include "events/codec.h"
 #include "projections/views.h"
-#include "replay/replay.h"
-#include "engine/event_subject.h"
 #include "replay/event_json.h"
+#include "replay/replay.h"
 
 namespace ledger {
 
@@ -26,8 +26,8 @@ Result<std::vector<TimelineEntry>> CaseHistory(EventLog& log, const ViewStore& v
     }
     LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(records[0].bytes, partition, offset));
     if (CaseIdOf(*e) != case_id) {
-      return Status::Corruption(fmt::format("partition {} offset {} is not about case {}",
-                                            partition, offset, case_id));
+      return Status::Corruption(
+          fmt::format("partition {} offset {} is not about case {}", partition, offset, case_id));
     }
     EvolveCase(state, *e);
     TimelineEntry entry;

@@ -8,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "replay/event_json.h"
 #include "common/status.h"
 #include "events/event_log.h"
 #include "projections/store.h"

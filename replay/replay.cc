@@ -55,21 +55,24 @@ Result<std::string> ReadOne(EventLog& log, const Position& pos) {
 
 }  // namespace
 
-Result<std::vector<Position>> CaseEventPositions(const ViewStore& views, const std::string& case_id) {
+Result<std::vector<Position>> CaseEventPositions(const ViewStore& views,
+                                                 const std::string& case_id) {
   LEDGER_ASSIGN_OR_RETURN(auto stored, views.Get(Cf::kCases, case_id));
   if (!stored) return std::vector<Position>();
   LEDGER_ASSIGN_OR_RETURN(auto c, DecodeCaseState(*stored));
   return PositionsOf(c->events);
 }
 
-Result<std::vector<Position>> MerchantEventPositions(const ViewStore& views, const std::string& merchant_id) {
+Result<std::vector<Position>> MerchantEventPositions(const ViewStore& views,
+                                                     const std::string& merchant_id) {
   // Each snapshot holds the events since the one before it; the merchant's
   // state those since the last. The state is read first: a snapshot a
   // commit adds meanwhile is then among those scanned, and the state's
   // events already in it are skipped.
   LEDGER_ASSIGN_OR_RETURN(auto current, views.Get(Cf::kMerchants, merchant_id));
   if (!current) return std::vector<Position>();
-  LEDGER_ASSIGN_OR_RETURN(auto snapshots, views.Scan(Cf::kIndex, keys::SnapshotPrefix(merchant_id), SIZE_MAX));
+  LEDGER_ASSIGN_OR_RETURN(auto snapshots,
+                          views.Scan(Cf::kIndex, keys::SnapshotPrefix(merchant_id), SIZE_MAX));
   std::vector<Position> out;
   for (const auto& [unused, stored] : snapshots) {
     LEDGER_ASSIGN_OR_RETURN(auto some, RecentEventsOf(stored));
@@ -77,14 +80,16 @@ Result<std::vector<Position>> MerchantEventPositions(const ViewStore& views, con
   }
   LEDGER_ASSIGN_OR_RETURN(auto recent, RecentEventsOf(*current));
   for (const auto& p : recent) {
-    if (out.empty() || std::tie(p.partition, p.offset) > std::tie(out.back().partition, out.back().offset)) {
+    if (out.empty() ||
+        std::tie(p.partition, p.offset) > std::tie(out.back().partition, out.back().offset)) {
       out.push_back(p);
     }
   }
   return out;
 }
 
-Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const Progress& progress) {
+Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir,
+                              const Progress& progress) {
   const std::string fresh = views_dir + ".rebuild";
   std::error_code ec;
   fs::remove_all(fresh, ec);
@@ -106,7 +111,8 @@ Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const
     const auto flushed = std::chrono::steady_clock::now();
     report.flush_seconds = std::chrono::duration<double>(flushed - replayed).count();
     LEDGER_ASSIGN_OR_RETURN(report.digest, views->Digest());
-    report.digest_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - flushed).count();
+    report.digest_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - flushed).count();
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Swap: the old views go only once the new ones are whole.
@@ -114,7 +120,8 @@ Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const
   fs::remove_all(old, ec);
   if (fs::exists(views_dir)) {
     fs::rename(views_dir, old, ec);
-    if (ec) return Status::IoError(fmt::format("cannot move {} aside: {}", views_dir, ec.message()));
+    if (ec)
+      return Status::IoError(fmt::format("cannot move {} aside: {}", views_dir, ec.message()));
   }
   fs::rename(fresh, views_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot move {} into place: {}", fresh, ec.message()));
@@ -158,9 +165,9 @@ Result<VerifyReport> Verify(EventLog& log, const ViewStore& live, const std::str
   fs::remove_all(scratch_dir, ec);
   LEDGER_ASSIGN_OR_RETURN(report.live_digest, live.Digest());
   if (report.live_digest != report.rebuilt_digest) {
-    return Status::Corruption(fmt::format(
-        "the live views differ from a rebuild of the log: live digest {}, rebuilt {}",
-        HexOf(report.live_digest), HexOf(report.rebuilt_digest)));
+    return Status::Corruption(
+        fmt::format("the live views differ from a rebuild of the log: live digest {}, rebuilt {}",
+                    HexOf(report.live_digest), HexOf(report.rebuilt_digest)));
   }
   return report;
 }
@@ -170,15 +177,17 @@ Result<std::unique_ptr<MerchantState>> MerchantAsOf(EventLog& log, const ViewSto
   // Start from the latest snapshot at or before `as_of` (none: from the
   // beginning), then fold the merchant's later events up to `as_of`.
   const std::string snap_prefix = keys::SnapshotPrefix(merchant_id);
-  LEDGER_ASSIGN_OR_RETURN(auto snap, views.LastAtOrBefore(Cf::kIndex, snap_prefix,
-                                                          keys::SnapshotUpperBound(merchant_id, as_of)));
+  LEDGER_ASSIGN_OR_RETURN(
+      auto snap,
+      views.LastAtOrBefore(Cf::kIndex, snap_prefix, keys::SnapshotUpperBound(merchant_id, as_of)));
   auto merchant = std::make_unique<MerchantState>();
   bool registered = false;
   std::optional<Position> from;  // the snapshot's event
   if (snap) {
     LEDGER_ASSIGN_OR_RETURN(merchant, DecodeMerchantState(snap->second));
     from = keys::SnapshotPosition(snap->first, merchant_id);
-    if (!from) return Status::Corruption(fmt::format("views: bad snapshot key of merchant {}", merchant_id));
+    if (!from)
+      return Status::Corruption(fmt::format("views: bad snapshot key of merchant {}", merchant_id));
     registered = true;
   }
   // A case the fold meets: its state just after the snapshot's event, from
@@ -212,7 +221,8 @@ Result<std::unique_ptr<MerchantState>> MerchantAsOf(EventLog& log, const ViewSto
     LEDGER_ASSIGN_OR_RETURN(auto next, views.FirstAtOrAfter(Cf::kIndex, snap_prefix, after));
     LEDGER_ASSIGN_OR_RETURN(auto later, RecentEventsOf(next ? next->second : *current));
     for (const auto& pos : later) {
-      if (last && std::tie(pos.partition, pos.offset) <= std::tie(last->partition, last->offset)) continue;
+      if (last && std::tie(pos.partition, pos.offset) <= std::tie(last->partition, last->offset))
+        continue;
       LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadOne(log, pos));
       LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(bytes, pos.partition, pos.offset));
       if (e->occurred_at_ms() > as_of) {  // a partition's events are in time order
@@ -235,7 +245,8 @@ Result<std::unique_ptr<MerchantState>> MerchantAsOf(EventLog& log, const ViewSto
     after = next->first + std::string(1, '\0');
   }
   if (!registered) {
-    return Status::NotFound(fmt::format("merchant {} was not registered at {}", merchant_id, FormatTime(as_of)));
+    return Status::NotFound(
+        fmt::format("merchant {} was not registered at {}", merchant_id, FormatTime(as_of)));
   }
   return merchant;
 }
@@ -244,7 +255,8 @@ Result<uint64_t> Export(EventLog& log, const ViewStore& views, const ExportFilte
                         ExportFormat format, const EventJson& renderer, std::ostream& out) {
   uint64_t written = 0;
   if (format == ExportFormat::kCsv) {
-    out << "partition,offset,event_id,occurred_at,type,stream_id,stream_version,merchant_id,case_id,"
+    out << "partition,offset,event_id,occurred_at,type,stream_id,stream_version,merchant_id,case_"
+           "id,"
            "actor_role,actor_id,command_id,policy_version,payload\n";
   }
   auto emit = [&](const std::string& bytes, PartitionId p, Offset o) -> Status {
@@ -271,16 +283,17 @@ Result<uint64_t> Export(EventLog& log, const ViewStore& views, const ExportFilte
           << type << ',' << CsvQuote(str(e->stream_id())) << ',' << e->stream_version() << ','
           << CsvQuote(merchant) << ',' << CsvQuote(CaseIdOf(*e)) << ','
           << (e->actor() ? RoleName(e->actor()->role()) : "") << ','
-          << CsvQuote(e->actor() ? str(e->actor()->id()) : "") << ',' << CsvQuote(str(e->command_id())) << ','
-          << CsvQuote(str(e->policy_version())) << ',' << CsvQuote(j.value("payload", nlohmann::json()).dump())
-          << '\n';
+          << CsvQuote(e->actor() ? str(e->actor()->id()) : "") << ','
+          << CsvQuote(str(e->command_id())) << ',' << CsvQuote(str(e->policy_version())) << ','
+          << CsvQuote(j.value("payload", nlohmann::json()).dump()) << '\n';
     }
     ++written;
     return Status::Ok();
   };
   if (!f.case_id.empty() || !f.merchant_id.empty()) {
-    LEDGER_ASSIGN_OR_RETURN(auto positions, f.case_id.empty() ? MerchantEventPositions(views, f.merchant_id)
-                                                              : CaseEventPositions(views, f.case_id));
+    LEDGER_ASSIGN_OR_RETURN(auto positions, f.case_id.empty()
+                                                ? MerchantEventPositions(views, f.merchant_id)
+                                                : CaseEventPositions(views, f.case_id));
     for (const auto& pos : positions) {
       LEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadOne(log, pos));
       LEDGER_RETURN_IF_ERROR(emit(bytes, pos.partition, pos.offset));

@@ -19,7 +19,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "replay/event_json.h"
 #include "engine/state.h"
 #include "events/event_log.h"
 #include "projections/store.h"
@@ -33,22 +32,24 @@ using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 struct RebuildReport {
   uint64_t events = 0;
-  uint64_t bytes = 0;           // of the event records replayed
-  double seconds = 0;           // in all
-  double replay_seconds = 0;    // of which replaying the log into the views
-  double flush_seconds = 0;     // writing the memtables out
-  double digest_seconds = 0;    // computing the digest
+  uint64_t bytes = 0;         // of the event records replayed
+  double seconds = 0;         // in all
+  double replay_seconds = 0;  // of which replaying the log into the views
+  double flush_seconds = 0;   // writing the memtables out
+  double digest_seconds = 0;  // computing the digest
   Hash32 digest{};
 };
 
 // Replays `log` into `<views_dir>.rebuild`, then moves it to `views_dir` (the
 // old views are removed only after the new ones are complete). REQUIRES: no
 // process has `views_dir` open.
-Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir, const Progress& progress);
+Result<RebuildReport> Rebuild(EventLog& log, const std::string& views_dir,
+                              const Progress& progress);
 
 struct VerifyReport {
-  uint64_t events = 0;   // records whose chains were walked
-  uint64_t applied = 0;  // of them, those the live views had applied: the rebuild compared stops there
+  uint64_t events = 0;  // records whose chains were walked
+  uint64_t applied =
+      0;  // of them, those the live views had applied: the rebuild compared stops there
   std::vector<std::pair<PartitionId, uint64_t>> partitions;  // records per partition
   std::vector<ChainHead> heads;                              // each partition's chain head
   Hash32 live_digest{};
@@ -82,7 +83,9 @@ Result<uint64_t> Export(EventLog& log, const ViewStore& views, const ExportFilte
                         ExportFormat format, const EventJson& renderer, std::ostream& out);
 
 // The positions of a case's or a merchant's events, from the views' index.
-Result<std::vector<Position>> CaseEventPositions(const ViewStore& views, const std::string& case_id);
-Result<std::vector<Position>> MerchantEventPositions(const ViewStore& views, const std::string& merchant_id);
+Result<std::vector<Position>> CaseEventPositions(const ViewStore& views,
+                                                 const std::string& case_id);
+Result<std::vector<Position>> MerchantEventPositions(const ViewStore& views,
+                                                     const std::string& merchant_id);
 
 }  // namespace ledger

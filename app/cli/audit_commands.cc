@@ -33,12 +33,18 @@ int RunRebuild(const Globals& g) {
   progress.Finish();
   if (!r.ok()) return Fail(r.status());
   const double rate = r->seconds > 0 ? static_cast<double>(r->events) / r->seconds : 0;
-  const double replay_rate = r->replay_seconds > 0 ? static_cast<double>(r->events) / r->replay_seconds : 0;
-  PrintObject({{"events", r->events}, {"seconds", r->seconds}, {"events_per_s", rate},
-               {"replay_seconds", r->replay_seconds}, {"replay_events_per_s", replay_rate},
-               {"flush_seconds", r->flush_seconds}, {"digest_seconds", r->digest_seconds},
+  const double replay_rate =
+      r->replay_seconds > 0 ? static_cast<double>(r->events) / r->replay_seconds : 0;
+  PrintObject({{"events", r->events},
+               {"seconds", r->seconds},
+               {"events_per_s", rate},
+               {"replay_seconds", r->replay_seconds},
+               {"replay_events_per_s", replay_rate},
+               {"flush_seconds", r->flush_seconds},
+               {"digest_seconds", r->digest_seconds},
                {"bytes", r->bytes},
-               {"digest", HexOf(r->digest)}}, Format(g));
+               {"digest", HexOf(r->digest)}},
+              Format(g));
   return 0;
 }
 
@@ -50,16 +56,17 @@ int RunCopyLog(const Globals& g, const std::string& to, size_t batch) {
   auto target = OpenEventLog({to, g.data_dir, from.value()->partitions()});
   if (!target.ok()) return Fail(target.status());
   if (target.value()->partitions() != from.value()->partitions()) {
-    return Fail(Status::InvalidArgument(fmt::format("{} has {} partitions, {} has {}: they must be equal",
-                                                    target.value()->Describe(), target.value()->partitions(),
-                                                    from.value()->Describe(), from.value()->partitions())));
+    return Fail(Status::InvalidArgument(fmt::format(
+        "{} has {} partitions, {} has {}: they must be equal", target.value()->Describe(),
+        target.value()->partitions(), from.value()->Describe(), from.value()->partitions())));
   }
   for (PartitionId p = 0; p < target.value()->partitions(); ++p) {
     auto first = target.value()->Read(p, 0, 1);
     if (!first.ok()) return Fail(first.status());
     if (!first.value().empty()) {
-      return Fail(Status::Conflict(fmt::format("{} partition {} is not empty: copy only into a new log",
-                                               target.value()->Describe(), p)));
+      return Fail(
+          Status::Conflict(fmt::format("{} partition {} is not empty: copy only into a new log",
+                                       target.value()->Describe(), p)));
     }
   }
   ProgressPrinter progress("copy-log");
@@ -80,7 +87,8 @@ int RunCopyLog(const Globals& g, const std::string& to, size_t batch) {
       for (auto& r : records.value()) {
         auto e = DecodeEvent(r.bytes, p, r.offset);
         if (!e.ok()) return Fail(e.status());
-        out.push_back({e.value()->partition_key() ? e.value()->partition_key()->str() : "", std::move(r.bytes)});
+        out.push_back({e.value()->partition_key() ? e.value()->partition_key()->str() : "",
+                       std::move(r.bytes)});
       }
       next = records.value().back().offset + 1;
       const size_t n = out.size();
@@ -88,8 +96,9 @@ int RunCopyLog(const Globals& g, const std::string& to, size_t batch) {
       if (!positions.ok()) return Fail(positions.status());
       for (const auto& pos : positions.value()) {
         if (pos.partition != p) {
-          return Fail(Status::Corruption(fmt::format("a record of partition {} went to partition {} of {}", p,
-                                                     pos.partition, target.value()->Describe())));
+          return Fail(
+              Status::Corruption(fmt::format("a record of partition {} went to partition {} of {}",
+                                             p, pos.partition, target.value()->Describe())));
         }
       }
       copied += n;
@@ -97,7 +106,8 @@ int RunCopyLog(const Globals& g, const std::string& to, size_t batch) {
     }
   }
   progress.Finish();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json out;
   out["records"] = copied;
   out["seconds"] = seconds;
@@ -109,7 +119,9 @@ int RunCopyLog(const Globals& g, const std::string& to, size_t batch) {
 nlohmann::json HeadsJson(const std::vector<ChainHead>& heads) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& h : heads) {
-    out.push_back({{"partition", h.partition}, {"records", h.records}, {"last_offset", h.last_offset},
+    out.push_back({{"partition", h.partition},
+                   {"records", h.records},
+                   {"last_offset", h.last_offset},
                    {"head", HexOf(h.head)}});
   }
   return out;
@@ -127,7 +139,10 @@ int RunVerify(const Globals& g) {
   if (!r.ok()) return Fail(r.status());
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& [p, n] : r->partitions) parts.push_back({{"partition", p}, {"records", n}});
-  PrintObject({{"ok", true}, {"events", r->events}, {"events_compared", r->applied}, {"partitions", parts},
+  PrintObject({{"ok", true},
+               {"events", r->events},
+               {"events_compared", r->applied},
+               {"partitions", parts},
                {"digest", HexOf(r->live_digest)},
                {"chain_heads", HeadsJson(r->heads)}},
               Format(g));
@@ -137,8 +152,10 @@ int RunVerify(const Globals& g) {
 int RunCheckpointKeygen(const std::string& key_path) {
   auto pk = GenerateCheckpointKey(key_path);
   if (!pk.ok()) return Fail(pk.status());
-  PrintObject({{"secret_key", key_path}, {"public_key_file", key_path + ".pub"},
-               {"public_key", HexOf(pk->data(), pk->size())}}, OutputFormat::kJson);
+  PrintObject({{"secret_key", key_path},
+               {"public_key_file", key_path + ".pub"},
+               {"public_key", HexOf(pk->data(), pk->size())}},
+              OutputFormat::kJson);
   return 0;
 }
 
@@ -152,7 +169,8 @@ int RunCheckpointSign(const Globals& g, const std::string& key_path, const std::
   // Only a log whose chains are whole is signed.
   auto heads = WalkChains(*log.value());
   if (!heads.ok()) return Fail(heads.status());
-  const std::string doc = SignCheckpoint(heads.value(), FormatTime(clock.value()->Now()), secret.value());
+  const std::string doc =
+      SignCheckpoint(heads.value(), FormatTime(clock.value()->Now()), secret.value());
   if (out_path.empty() || out_path == "-") {
     fmt::print("{}", doc);
     return 0;
@@ -181,7 +199,8 @@ int RunCheckpointCheck(const Globals& g, const std::string& file, const std::str
   text << in.rdbuf();
   auto cp = CheckCheckpointSignature(text.str(), key.value());
   if (!cp.ok()) return Fail(cp.status());
-  nlohmann::json out = {{"signature", "valid"}, {"signed_at", cp->signed_at}, {"partitions", HeadsJson(cp->heads)}};
+  nlohmann::json out = {
+      {"signature", "valid"}, {"signed_at", cp->signed_at}, {"partitions", HeadsJson(cp->heads)}};
   if (!signature_only) {
     auto log = OpenExistingLog(g);
     if (!log.ok()) return Fail(log.status());
@@ -210,7 +229,8 @@ int RunExport(const Globals& g, ExportArgs& ex) {
   for (const auto& t : ex.filter.types) {
     bool known = false;
     for (auto p : fb::EnumValuesPayload()) known = known || t == fb::EnumNamePayload(p);
-    if (!known || t == "NONE") return Fail(Status::InvalidArgument(fmt::format("--type {}: no such event type", t)));
+    if (!known || t == "NONE")
+      return Fail(Status::InvalidArgument(fmt::format("--type {}: no such event type", t)));
   }
   if (!ex.from.empty()) {
     auto t = ParseTime(ex.from);
@@ -224,7 +244,8 @@ int RunExport(const Globals& g, ExportArgs& ex) {
   }
   EventJson renderer(OperatorKeys(g, *ledger.value()));
   auto n = Export(ledger.value()->log(), ledger.value()->views(), ex.filter,
-                  ex.format == "csv" ? ExportFormat::kCsv : ExportFormat::kJsonLines, renderer, std::cout);
+                  ex.format == "csv" ? ExportFormat::kCsv : ExportFormat::kJsonLines, renderer,
+                  std::cout);
   std::cout.flush();
   if (!n.ok()) return Fail(n.status());
   fmt::print(stderr, "exported {} events\n", n.value());
@@ -243,36 +264,49 @@ struct CheckpointArgs {
 
 void AddCopyLogCommand(CLI::App& app, Globals& g, int& rc) {
   auto args = std::make_shared<CopyLogArgs>();
-  auto* copy = app.add_subcommand("copy-log", "Copy every record of the log, byte for byte, into a new empty log");
-  copy->add_option("--to", args->to, "The new log: kafka://HOST:PORT/TOPIC (a topic not yet written)")->required();
-  copy->add_option("--batch", args->batch, "Records per append (one transaction on Kafka)")->capture_default_str();
-  copy->footer("Example:\n  ledger --data ./ledger-data copy-log --to kafka://127.0.0.1:9092/complaints.events");
+  auto* copy = app.add_subcommand(
+      "copy-log", "Copy every record of the log, byte for byte, into a new empty log");
+  copy->add_option("--to", args->to,
+                   "The new log: kafka://HOST:PORT/TOPIC (a topic not yet written)")
+      ->required();
+  copy->add_option("--batch", args->batch, "Records per append (one transaction on Kafka)")
+      ->capture_default_str();
+  copy->footer(
+      "Example:\n  ledger --data ./ledger-data copy-log --to "
+      "kafka://127.0.0.1:9092/complaints.events");
   copy->callback([&g, &rc, args] { rc = RunCopyLog(g, args->to, args->batch); });
 }
 
 void AddCheckpointCommands(CLI::App& app, Globals& g, int& rc) {
   auto args = std::make_shared<CheckpointArgs>();
-  auto* checkpoint = app.add_subcommand(
-      "checkpoint", "Signed checkpoints: each partition's chain head, signed with Ed25519, checkable by an outside "
-                    "auditor with the public key alone");
+  auto* checkpoint = app.add_subcommand("checkpoint",
+                                        "Signed checkpoints: each partition's chain head, signed "
+                                        "with Ed25519, checkable by an outside "
+                                        "auditor with the public key alone");
   checkpoint->require_subcommand(1);
-  auto* keygen = checkpoint->add_subcommand("keygen", "Make a key pair: KEY (secret, mode 600) and KEY.pub (PEM)");
-  keygen->add_option("--key", args->key, "Where to write the secret key (never overwritten)")->required();
+  auto* keygen = checkpoint->add_subcommand(
+      "keygen", "Make a key pair: KEY (secret, mode 600) and KEY.pub (PEM)");
+  keygen->add_option("--key", args->key, "Where to write the secret key (never overwritten)")
+      ->required();
   keygen->callback([&rc, args] { rc = RunCheckpointKeygen(args->key); });
   auto* sign = checkpoint->add_subcommand("sign", "Check every chain, then sign their heads");
   sign->add_option("--key", args->key, "The secret key from `checkpoint keygen`")->required();
   sign->add_option("--out", args->out, "Write the checkpoint here (default: standard output)");
   sign->callback([&g, &rc, args] { rc = RunCheckpointSign(g, args->key, args->out); });
   auto* check = checkpoint->add_subcommand(
-      "check", "Check a checkpoint's signature, then that the log's chains still pass through its heads");
+      "check",
+      "Check a checkpoint's signature, then that the log's chains still pass through its heads");
   check->add_option("FILE", args->file, "The checkpoint")->required();
   check->add_option("--public-key", args->public_key, "KEY.pub (PEM) or 64 hex digits")->required();
-  check->add_flag("--signature-only", args->signature_only, "Check the signature alone; the log is not read");
-  check->footer("Example:\n  ledger checkpoint keygen --key centre.key\n"
-                "  ledger --data ./ledger-data checkpoint sign --key centre.key --out cp-2026-12.json\n"
-                "  ledger --data ./ledger-data checkpoint check cp-2026-12.json --public-key centre.key.pub");
-  check->callback(
-      [&g, &rc, args] { rc = RunCheckpointCheck(g, args->file, args->public_key, args->signature_only); });
+  check->add_flag("--signature-only", args->signature_only,
+                  "Check the signature alone; the log is not read");
+  check->footer(
+      "Example:\n  ledger checkpoint keygen --key centre.key\n"
+      "  ledger --data ./ledger-data checkpoint sign --key centre.key --out cp-2026-12.json\n"
+      "  ledger --data ./ledger-data checkpoint check cp-2026-12.json --public-key centre.key.pub");
+  check->callback([&g, &rc, args] {
+    rc = RunCheckpointCheck(g, args->file, args->public_key, args->signature_only);
+  });
 }
 
 void AddExportCommand(CLI::App& app, Globals& g, int& rc) {
@@ -283,7 +317,9 @@ void AddExportCommand(CLI::App& app, Globals& g, int& rc) {
   exp->add_option("--type", ex->types, "Only these event types (e.g. ResponseDeadlineMissed)");
   exp->add_option("--from", ex->from, "From this UTC time (inclusive)");
   exp->add_option("--to", ex->to, "Until this UTC time (exclusive)");
-  exp->add_option("--format", ex->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
+  exp->add_option("--format", ex->format, "jsonl or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}))
+      ->capture_default_str();
   exp->callback([&g, &rc, ex, exp] {
     // A subcommand of export (`export cfpb`, import_commands.cc) ran instead.
     if (!exp->get_subcommands().empty()) return;
@@ -294,11 +330,12 @@ void AddExportCommand(CLI::App& app, Globals& g, int& rc) {
 }  // namespace
 
 void AddAuditCommands(CLI::App& app, Globals& g, int& rc) {
-  auto* rebuild = app.add_subcommand("rebuild", "Replay the whole log into fresh views beside the live ones, then swap");
+  auto* rebuild = app.add_subcommand(
+      "rebuild", "Replay the whole log into fresh views beside the live ones, then swap");
   rebuild->callback([&g, &rc] { rc = RunRebuild(g); });
   AddCopyLogCommand(app, g, rc);
-  auto* verify = app.add_subcommand("verify",
-                                    "Check every partition's hash chain and that a rebuild equals the live views");
+  auto* verify = app.add_subcommand(
+      "verify", "Check every partition's hash chain and that a rebuild equals the live views");
   verify->callback([&g, &rc] { rc = RunVerify(g); });
   AddCheckpointCommands(app, g, rc);
   AddExportCommand(app, g, rc);

@@ -9,7 +9,9 @@
 
 namespace ledger::cli {
 
-OutputFormat Format(const Globals& g) { return g.json ? OutputFormat::kJson : OutputFormat::kTable; }
+OutputFormat Format(const Globals& g) {
+  return g.json ? OutputFormat::kJson : OutputFormat::kTable;
+}
 
 int Fail(const Status& s) {
   fmt::print(stderr, "error ({}): {}\n", CodeName(s.code()), s.message());
@@ -52,14 +54,16 @@ const ConsumerKeys* OperatorKeys(const Globals& g, const Ledger& ledger) {
 Result<std::pair<fb::Role, std::string>> ParseActor(const std::string& text) {
   const auto colon = text.find(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
-    return Status::InvalidArgument(fmt::format("--as '{}': expected ROLE:ID, e.g. consumer:u-17", text));
+    return Status::InvalidArgument(
+        fmt::format("--as '{}': expected ROLE:ID, e.g. consumer:u-17", text));
   }
   const std::string role = text.substr(0, colon);
   for (auto r : fb::EnumValuesRole()) {
-    if (role == RoleName(r) && r != fb::Role::system) return std::make_pair(r, text.substr(colon + 1));
+    if (role == RoleName(r) && r != fb::Role::system)
+      return std::make_pair(r, text.substr(colon + 1));
   }
-  return Status::InvalidArgument(fmt::format(
-      "--as '{}': role must be consumer, merchant, operator or authority", text));
+  return Status::InvalidArgument(
+      fmt::format("--as '{}': role must be consumer, merchant, operator or authority", text));
 }
 
 std::vector<std::string> Bodies(const std::string& arg) {

@@ -18,7 +18,8 @@ namespace {
 // `import cfpb`: a ManualClock the importer sets to each row's date. A new
 // data directory gets the cfpb policy unless --policy says otherwise.
 int RunImportCfpb(Globals g, const std::vector<std::string>& files, const std::string& as_of) {
-  if (g.policy.empty() && !std::filesystem::exists(std::filesystem::path(g.data_dir) / "policy.json")) {
+  if (g.policy.empty() &&
+      !std::filesystem::exists(std::filesystem::path(g.data_dir) / "policy.json")) {
     g.policy = "cfpb";
   }
   CfpbImportOptions options;
@@ -37,8 +38,8 @@ int RunImportCfpb(Globals g, const std::vector<std::string>& files, const std::s
   progress.Finish();
   if (!summary.ok()) return Fail(summary.status());
   for (const auto& r : (*summary)["rejected"]) {
-    fmt::print(stderr, "rejected: {} line {}: {}\n", r["file"].get<std::string>(), r["line"].get<uint64_t>(),
-               r["reason"].get<std::string>());
+    fmt::print(stderr, "rejected: {} line {}: {}\n", r["file"].get<std::string>(),
+               r["line"].get<uint64_t>(), r["reason"].get<std::string>());
   }
   fmt::print("{}\n", summary->dump());
   return (*summary)["file_errors"].get<uint64_t>() > 0 ? 1 : 0;
@@ -74,16 +75,21 @@ void AddImportCommands(CLI::App& app, Globals& g, int& rc) {
   auto args = std::make_shared<ImportArgs>();
   auto* exp_cfpb = app.get_subcommand("export")->add_subcommand(
       "cfpb", "Imported CFPB complaints as CSV in the modern 18-column layout");
-  exp_cfpb->add_option("--merchant", args->export_merchant, "Only this merchant (id, or the company's name)");
+  exp_cfpb->add_option("--merchant", args->export_merchant,
+                       "Only this merchant (id, or the company's name)");
   exp_cfpb->callback([&g, &rc, args] { rc = RunExportCfpb(g, args->export_merchant); });
 
   auto* imp = app.add_subcommand("import", "Import complaints from outside");
   imp->require_subcommand(1);
-  auto* imp_cfpb = imp->add_subcommand("cfpb", "The CFPB's public complaint database (CSV, any of its layouts)");
-  imp_cfpb->add_option("files", args->files, "CSV files; all rows are sorted by date received")->required();
-  imp_cfpb->add_option("--as-of", args->as_of,
-                       "When the timekeeper judges open complaints (default: the day after the latest date)");
-  imp_cfpb->footer("Example:\n  ledger --data ./cfpb-data import cfpb complaints.csv --as-of 2020-03-20");
+  auto* imp_cfpb =
+      imp->add_subcommand("cfpb", "The CFPB's public complaint database (CSV, any of its layouts)");
+  imp_cfpb->add_option("files", args->files, "CSV files; all rows are sorted by date received")
+      ->required();
+  imp_cfpb->add_option(
+      "--as-of", args->as_of,
+      "When the timekeeper judges open complaints (default: the day after the latest date)");
+  imp_cfpb->footer(
+      "Example:\n  ledger --data ./cfpb-data import cfpb complaints.csv --as-of 2020-03-20");
   imp_cfpb->callback([&g, &rc, args] { rc = RunImportCfpb(g, args->files, args->as_of); });
 }
 

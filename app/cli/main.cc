@@ -16,28 +16,32 @@ namespace {
 // The order `ledger --help` lists the commands in, after the one subcommand
 // per command type (file, respond, ...) that come first.
 const std::vector<std::string> kHelpOrder = {
-    "submit", "tick", "case", "history", "erase", "merchant",           // write and read
-    "rebuild", "copy-log", "verify", "checkpoint", "export", "import",  // audit and import
-    "query", "status", "simulate", "project", "serve", "token", "tail", "demo",
+    "submit",  "tick",     "case",     "history",    "erase",  "merchant",  // write and read
+    "rebuild", "copy-log", "verify",   "checkpoint", "export", "import",    // audit and import
+    "query",   "status",   "simulate", "project",    "serve",  "token",    "tail", "demo",
 };
 
 void AddGlobalOptions(CLI::App& app, Globals& g) {
   const char* env_data = std::getenv("LEDGER_DATA");
   g.data_dir = env_data ? env_data : "./ledger-data";
   app.add_option("--data", g.data_dir, "Data directory (default ./ledger-data, or $LEDGER_DATA)");
-  app.add_option("--policy", g.policy, "Policy profile (enamad, cfpb) or policy file; default: the ledger's own");
+  app.add_option("--policy", g.policy,
+                 "Policy profile (enamad, cfpb) or policy file; default: the ledger's own");
   app.add_option("--now", g.now, "Act as if the time were this (UTC), instead of the system clock");
   app.add_option("--as", g.actor, "Who acts, ROLE:ID (consumer, merchant, operator, authority)")
       ->capture_default_str();
   app.add_option("--id", g.command_id, "Command id (idempotency key) for a single command");
   app.add_flag("--json", g.json, "Print JSON instead of tables");
-  app.add_option("--log", g.log_uri, "The event log: embedded (default) or kafka://HOST:PORT[/TOPIC]");
-  app.add_option("--partitions", g.partitions, "Partitions of a new embedded log")->capture_default_str();
+  app.add_option("--log", g.log_uri,
+                 "The event log: embedded (default) or kafka://HOST:PORT[/TOPIC]");
+  app.add_option("--partitions", g.partitions, "Partitions of a new embedded log")
+      ->capture_default_str();
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"ledger: every action on a consumer complaint as an immutable event; "
-               "case state and merchant indicators rebuilt from them."};
+  CLI::App app{
+      "ledger: every action on a consumer complaint as an immutable event; "
+      "case state and merchant indicators rebuilt from them."};
   app.require_subcommand(1);
   // Global options (--json, --data, ...) may also follow the subcommand.
   app.fallthrough();

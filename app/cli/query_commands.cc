@@ -30,15 +30,19 @@ void PrintRows(const nlohmann::json& rows, OutputFormat format) {
   std::vector<std::string> cols;
   for (auto it = rows[0].begin(); it != rows[0].end(); ++it) cols.push_back(it.key());
   std::vector<size_t> width(cols.size());
-  auto cell = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.is_null() ? "-" : v.dump(); };
+  auto cell = [](const nlohmann::json& v) {
+    return v.is_string() ? v.get<std::string>() : v.is_null() ? "-" : v.dump();
+  };
   for (size_t c = 0; c < cols.size(); ++c) {
     width[c] = cols[c].size();
-    for (const auto& r : rows) width[c] = std::max(width[c], cell(r.value(cols[c], nlohmann::json())).size());
+    for (const auto& r : rows)
+      width[c] = std::max(width[c], cell(r.value(cols[c], nlohmann::json())).size());
   }
   for (size_t c = 0; c < cols.size(); ++c) fmt::print("{:<{}}  ", cols[c], width[c]);
   fmt::print("\n");
   for (const auto& r : rows) {
-    for (size_t c = 0; c < cols.size(); ++c) fmt::print("{:<{}}  ", cell(r.value(cols[c], nlohmann::json())), width[c]);
+    for (size_t c = 0; c < cols.size(); ++c)
+      fmt::print("{:<{}}  ", cell(r.value(cols[c], nlohmann::json())), width[c]);
     fmt::print("\n");
   }
 }
@@ -74,8 +78,10 @@ void AddQueryCommands(CLI::App& app, Globals& g, int& rc) {
   auto* query = app.add_subcommand("query", "Queries for analysts");
   query->require_subcommand(1);
   auto* rank = query->add_subcommand("rank", "Merchants ranked by an indicator");
-  rank->add_option("--by", q->indicator, "unanswered, unresolved, delays, violations, complaints, open_complaints, "
-                                          "delays_total, resolved")->capture_default_str();
+  rank->add_option("--by", q->indicator,
+                   "unanswered, unresolved, delays, violations, complaints, open_complaints, "
+                   "delays_total, resolved")
+      ->capture_default_str();
   rank->add_option("--limit", q->limit)->capture_default_str();
   rank->callback([&g, &rc, q] { rc = RunQuery(g, "rank", *q); });
   auto* open = query->add_subcommand("open", "Open cases by state and authority");
@@ -84,16 +90,22 @@ void AddQueryCommands(CLI::App& app, Globals& g, int& rc) {
   open->add_flag("--list", q->list, "List the case ids too");
   open->add_option("--limit", q->limit)->capture_default_str();
   open->callback([&g, &rc, q] { rc = RunQuery(g, "open", *q); });
-  auto* analytics = query->add_subcommand("analytics", "Accepted complaints by month, category, authority, region");
-  analytics->add_option("--by", q->by, "Dimensions: month, category, authority, region; for imported CFPB "
-                                       "complaints: month, product, issue, state, channel, company_response")->delimiter(',');
+  auto* analytics = query->add_subcommand(
+      "analytics", "Accepted complaints by month, category, authority, region");
+  analytics
+      ->add_option("--by", q->by,
+                   "Dimensions: month, category, authority, region; for imported CFPB "
+                   "complaints: month, product, issue, state, channel, company_response")
+      ->delimiter(',');
   analytics->add_option("--from-month", q->from_month, "YYYY-MM");
   analytics->add_option("--to-month", q->to_month, "YYYY-MM");
   analytics->callback([&g, &rc, q] { rc = RunQuery(g, "analytics", *q); });
-  auto* rt = query->add_subcommand("response-times", "First-response time percentiles, of a merchant or of all");
+  auto* rt = query->add_subcommand("response-times",
+                                   "First-response time percentiles, of a merchant or of all");
   rt->add_option("--merchant", q->merchant);
   rt->callback([&g, &rc, q] { rc = RunQuery(g, "response-times", *q); });
-  auto* merchants = query->add_subcommand("merchants", "Every merchant: complaints, open, timely, untimely, disputed");
+  auto* merchants = query->add_subcommand(
+      "merchants", "Every merchant: complaints, open, timely, untimely, disputed");
   merchants->callback([&g, &rc, q] { rc = RunQuery(g, "merchants", *q); });
 }
 

@@ -32,8 +32,8 @@ int RunCase(const Globals& g, const std::string& case_id) {
   auto c = ledger.value()->GetCase(case_id);
   if (!c.ok()) return Fail(c.status());
   nlohmann::json j = CaseJson(*c.value());
-  RevealPersonalData(j, c.value()->consumer_id, c.value()->consumer_name_sealed, c.value()->consumer_phone_sealed,
-                     OperatorKeys(g, *ledger.value()));
+  RevealPersonalData(j, c.value()->consumer_id, c.value()->consumer_name_sealed,
+                     c.value()->consumer_phone_sealed, OperatorKeys(g, *ledger.value()));
   PrintObject(j, Format(g));
   return 0;
 }
@@ -57,7 +57,8 @@ int RunMerchant(const Globals& g, std::string merchant_id, const std::string& as
   if (!ledger.ok()) return Fail(ledger.status());
   if (!ledger.value()->GetMerchant(merchant_id).ok()) {
     // Not an id: maybe a company's name as the CFPB spells it.
-    if (ledger.value()->GetMerchant(CfpbMerchantId(merchant_id)).ok()) merchant_id = CfpbMerchantId(merchant_id);
+    if (ledger.value()->GetMerchant(CfpbMerchantId(merchant_id)).ok())
+      merchant_id = CfpbMerchantId(merchant_id);
   }
   if (!as_of.empty()) {
     auto t = ParseTime(as_of);
@@ -88,13 +89,15 @@ int RunStatus(const Globals& g) {
     auto applied = l.views().NextOffset(p);
     if (!end.ok() || !applied.ok()) return Fail(end.ok() ? applied.status() : end.status());
     events += end.value();
-    parts.push_back({{"partition", p}, {"end_offset", end.value()}, {"applied_up_to", applied.value()}});
+    parts.push_back(
+        {{"partition", p}, {"end_offset", end.value()}, {"applied_up_to", applied.value()}});
   }
   // Embedded offsets have no gaps, so they count events; Kafka's do not.
   if (l.log().offset_kind() == OffsetKind::kDense) j["events"] = events;
   j["partitions"] = parts;
   auto t = l.LedgerTime();
-  j["latest_event_at"] = t.ok() && t.value() > 0 ? nlohmann::json(FormatTime(t.value())) : nlohmann::json();
+  j["latest_event_at"] =
+      t.ok() && t.value() > 0 ? nlohmann::json(FormatTime(t.value())) : nlohmann::json();
   PrintObject(j, Format(g));
   return 0;
 }
@@ -140,8 +143,8 @@ int RunTail(const Globals& g, const TailArgs& t) {
           fmt::print("{}\n", j.dump());
         } else {
           const auto* ev = e.value();
-          fmt::print("{}  {}:{:<6} {:<30} {:<16} {:<18} {}:{}\n", FormatTime(ev->occurred_at_ms()), r.partition,
-                     r.offset, PayloadName(*ev), CaseIdOf(*ev),
+          fmt::print("{}  {}:{:<6} {:<30} {:<16} {:<18} {}:{}\n", FormatTime(ev->occurred_at_ms()),
+                     r.partition, r.offset, PayloadName(*ev), CaseIdOf(*ev),
                      ev->partition_key() ? ev->partition_key()->str() : "",
                      ev->actor() ? RoleName(ev->actor()->role()) : "",
                      ev->actor() && ev->actor()->id() ? ev->actor()->id()->str() : "");
@@ -172,20 +175,26 @@ void AddReadCommands(CLI::App& app, Globals& g, int& rc) {
   show_case->add_option("case_id", args->case_id)->required();
   show_case->callback([&g, &rc, args] { rc = RunCase(g, args->case_id); });
 
-  auto* history = app.add_subcommand("history", "The audit timeline of a case: every event, who, what changed, the state after");
+  auto* history = app.add_subcommand(
+      "history", "The audit timeline of a case: every event, who, what changed, the state after");
   history->add_option("case_id", args->case_id)->required();
   history->callback([&g, &rc, args] { rc = RunHistory(g, args->case_id); });
 
-  auto* merchant = app.add_subcommand("merchant", "A merchant's public indicators, now or as they stood at a moment");
+  auto* merchant = app.add_subcommand(
+      "merchant", "A merchant's public indicators, now or as they stood at a moment");
   merchant->add_option("merchant_id", args->merchant_id)->required();
-  merchant->add_option("--as-of", args->as_of, "UTC time: the profile as it stood then, folded from the log");
+  merchant->add_option("--as-of", args->as_of,
+                       "UTC time: the profile as it stood then, folded from the log");
   merchant->callback([&g, &rc, args] { rc = RunMerchant(g, args->merchant_id, args->as_of); });
 
-  auto* status = app.add_subcommand("status", "The log's partitions and lengths, the views' progress, the policy");
+  auto* status = app.add_subcommand(
+      "status", "The log's partitions and lengths, the views' progress, the policy");
   status->callback([&g, &rc] { rc = RunStatus(g); });
 
-  auto* tail = app.add_subcommand("tail", "Follow the events as they are appended (Ctrl-C to stop)");
-  tail->add_option("--from", args->tail.from, "Start at this offset in every partition (default: the end)");
+  auto* tail =
+      app.add_subcommand("tail", "Follow the events as they are appended (Ctrl-C to stop)");
+  tail->add_option("--from", args->tail.from,
+                   "Start at this offset in every partition (default: the end)");
   tail->add_flag("--once", args->tail.once, "Print what is there and stop, instead of following");
   tail->callback([&g, &rc, args] { rc = RunTail(g, args->tail); });
 }

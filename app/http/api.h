@@ -33,7 +33,10 @@ struct Call {
 class Api {
  public:
   Api(Ledger& l, const TokenSigner& s, const HttpOptions& o)
-      : ledger(l), signer(s), options(o), limiter(o.rate_per_s, o.burst),
+      : ledger(l),
+        signer(s),
+        options(o),
+        limiter(o.rate_per_s, o.burst),
         public_limiter(o.public_rate_per_s, o.public_burst) {}
 
   Ledger& ledger;

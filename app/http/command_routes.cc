@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/decide.h"
 #include "app/http/api.h"
 #include "app/http/qr.h"
+#include "engine/decide.h"
 
 namespace ledger::http {
 
@@ -107,7 +107,8 @@ void HandleCommand(Api& api, Call& call, const CommandRoute& route) {
   }
   // A key names a command of its caller only: two callers never collide.
   const std::string command_id = key.empty() ? "" : call.who->Key() + "/" + key;
-  auto parsed = api.ledger.codec().ParseBody(route.type, body, command_id, call.who->role, call.who->id);
+  auto parsed =
+      api.ledger.codec().ParseBody(route.type, body, command_id, call.who->role, call.who->id);
   if (!parsed.ok()) return refuse(400, "invalid_argument", parsed.status().message());
 
   const auto start = std::chrono::steady_clock::now();
@@ -116,7 +117,8 @@ void HandleCommand(Api& api, Call& call, const CommandRoute& route) {
   api.metrics.append_latency().Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   const bool replayed = out.result.is_object() && out.result.value("replayed", false);
-  api.metrics.CountCommand(name, out.status.ok() ? (replayed ? "replayed" : "ok") : CodeName(out.status.code()));
+  api.metrics.CountCommand(
+      name, out.status.ok() ? (replayed ? "replayed" : "ok") : CodeName(out.status.code()));
   if (!out.status.ok()) {
     if (out.result.contains("events") && out.result["events"].is_null()) out.result.erase("events");
     return SendJson(call, HttpStatusOf(out.status.code()), out.result);
@@ -138,6 +140,8 @@ std::vector<Route> MakeRoutes(std::index_sequence<I...>) {
 
 }  // namespace
 
-std::vector<Route> CommandRoutes() { return MakeRoutes(std::make_index_sequence<std::size(kCommands)>()); }
+std::vector<Route> CommandRoutes() {
+  return MakeRoutes(std::make_index_sequence<std::size(kCommands)>());
+}
 
 }  // namespace ledger::http

@@ -17,7 +17,8 @@ std::string PromLabel(const std::string& v) {
   return out;
 }
 
-Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), counts_(bounds_.size() + 1, 0) {}
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(bounds_.size() + 1, 0) {}
 
 void Histogram::Observe(double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -69,17 +70,19 @@ std::string Metrics::Render(const std::string& gauges) const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [k, n] : commands_) {
-      out += fmt::format("ledger_commands_total{{type=\"{}\",outcome=\"{}\"}} {}\n", PromLabel(k.first),
-                         PromLabel(k.second), n);
+      out += fmt::format("ledger_commands_total{{type=\"{}\",outcome=\"{}\"}} {}\n",
+                         PromLabel(k.first), PromLabel(k.second), n);
     }
     out += "# HELP ledger_http_requests_total HTTP requests, by route, method and status.\n";
     out += "# TYPE ledger_http_requests_total counter\n";
     for (const auto& [k, n] : requests_) {
-      out += fmt::format("ledger_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-                         PromLabel(std::get<0>(k)), std::get<1>(k), std::get<2>(k), n);
+      out +=
+          fmt::format("ledger_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+                      PromLabel(std::get<0>(k)), std::get<1>(k), std::get<2>(k), n);
     }
   }
-  out += "# HELP ledger_append_seconds Time to decide, append durably and project one HTTP command.\n";
+  out +=
+      "# HELP ledger_append_seconds Time to decide, append durably and project one HTTP command.\n";
   out += "# TYPE ledger_append_seconds histogram\n";
   out += append_latency_.Render("ledger_append_seconds");
   out += "# HELP ledger_http_request_seconds Time to answer an HTTP request (streams excluded).\n";

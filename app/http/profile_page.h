@@ -12,7 +12,8 @@ namespace ledger {
 
 // `profile` is MerchantJson; `months` is MerchantMonths (oldest first).
 // REQUIRES: lang is "fa" or "en".
-std::string RenderProfilePage(const nlohmann::json& profile, const nlohmann::json& months, const std::string& lang);
+std::string RenderProfilePage(const nlohmann::json& profile, const nlohmann::json& months,
+                              const std::string& lang);
 
 // Digits 0-9 as Persian digits (۰-۹); other characters unchanged.
 std::string PersianDigits(const std::string& s);

@@ -21,7 +21,8 @@ Result<nlohmann::json> Profile(Api& api, const Call& call, const std::string& me
     const std::string text = call.req.get_param_value("as_of");
     auto t = ParseTime(text);
     if (!t.ok()) return Status::InvalidArgument("query parameter as_of: " + t.status().message());
-    LEDGER_ASSIGN_OR_RETURN(auto m, MerchantAsOf(api.ledger.log(), api.ledger.views(), merchant_id, t.value()));
+    LEDGER_ASSIGN_OR_RETURN(
+        auto m, MerchantAsOf(api.ledger.log(), api.ledger.views(), merchant_id, t.value()));
     return MerchantJson(*m, t.value());
   }
   LEDGER_ASSIGN_OR_RETURN(auto m, api.ledger.GetMerchant(merchant_id));
@@ -37,7 +38,8 @@ void GetMerchant(Api& api, Call& call) {
 void GetMonths(Api& api, Call& call) {
   auto m = api.ledger.GetMerchant(call.Param(0));
   if (!m.ok()) return SendStatus(call, m.status());
-  auto months = MerchantMonths(api.ledger.views(), call.Param(0), api.ledger.clock().Now(), kMonths);
+  auto months =
+      MerchantMonths(api.ledger.views(), call.Param(0), api.ledger.clock().Now(), kMonths);
   if (!months.ok()) return SendStatus(call, months.status());
   SendJson(call, 200, {{"merchant_id", call.Param(0)}, {"months", months.value()}});
 }
@@ -49,10 +51,12 @@ void GetPage(Api& api, Call& call) {
   }
   auto p = Profile(api, call, call.Param(0));
   if (!p.ok()) return SendStatus(call, p.status());
-  auto months = MerchantMonths(api.ledger.views(), call.Param(0), api.ledger.clock().Now(), kMonths);
+  auto months =
+      MerchantMonths(api.ledger.views(), call.Param(0), api.ledger.clock().Now(), kMonths);
   if (!months.ok()) return SendStatus(call, months.status());
   call.res.status = 200;
-  call.res.set_content(RenderProfilePage(p.value(), months.value(), lang), "text/html; charset=utf-8");
+  call.res.set_content(RenderProfilePage(p.value(), months.value(), lang),
+                       "text/html; charset=utf-8");
 }
 
 Result<std::unique_ptr<CaseState>> Tracked(Api& api, const std::string& code) {
@@ -69,7 +73,8 @@ void GetTrack(Api& api, Call& call) {
   const nlohmann::json full = CaseJson(s);
   // What the public may see: no consumer, no transaction, no messages.
   nlohmann::json j{{"tracking_code", s.tracking_code}, {"merchant_id", s.merchant_id}};
-  for (const char* k : {"status", "category", "authority", "filed_at", "accepted_at", "deadline", "closed_at"}) {
+  for (const char* k :
+       {"status", "category", "authority", "filed_at", "accepted_at", "deadline", "closed_at"}) {
     j[k] = full[k];
   }
   auto m = api.ledger.GetMerchant(s.merchant_id);
@@ -91,7 +96,10 @@ void GetHealth(Api& api, Call& call) {
     auto end = api.ledger.log().EndOffset(p);
     if (!end.ok()) return SendError(call, 503, "unavailable", "log: " + end.status().message());
   }
-  SendJson(call, 200, {{"status", "ok"}, {"log", api.ledger.log().Describe()}, {"policy", api.ledger.policy().version}});
+  SendJson(call, 200,
+           {{"status", "ok"},
+            {"log", api.ledger.log().Describe()},
+            {"policy", api.ledger.policy().version}});
 }
 
 }  // namespace

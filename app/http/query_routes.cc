@@ -4,12 +4,12 @@
 #include <fmt/format.h>
 
 #include "app/http/api.h"
-#include "projections/queries.h"
-#include "projections/keys.h"
-#include "projections/views.h"
-#include "replay/history.h"
-#include "replay/event_json.h"
 #include "app/ledger/key_store.h"
+#include "projections/keys.h"
+#include "projections/queries.h"
+#include "projections/views.h"
+#include "replay/event_json.h"
+#include "replay/history.h"
 
 namespace ledger::http {
 
@@ -21,9 +21,10 @@ constexpr size_t kMaxLimit = 1000;
 Result<size_t> SizeParam(const Call& call, const char* name, size_t fallback, size_t max) {
   if (!call.req.has_param(name)) return fallback;
   const std::string v = call.req.get_param_value(name);
-  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos || std::stoul(v) == 0 ||
-      std::stoul(v) > max) {
-    return Status::InvalidArgument(fmt::format("query parameter {}='{}': expected 1..{}", name, v, max));
+  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(v) == 0 || std::stoul(v) > max) {
+    return Status::InvalidArgument(
+        fmt::format("query parameter {}='{}': expected 1..{}", name, v, max));
   }
   return static_cast<size_t>(std::stoul(v));
 }
@@ -43,7 +44,8 @@ void GetCase(Api& api, Call& call) {
   auto c = CaseFor(api, call, call.Param(0));
   if (!c) return;
   nlohmann::json j = CaseView(*c);
-  RevealPersonalData(j, c->consumer_id, c->consumer_name_sealed, c->consumer_phone_sealed, KeysFor(api, call));
+  RevealPersonalData(j, c->consumer_id, c->consumer_name_sealed, c->consumer_phone_sealed,
+                     KeysFor(api, call));
   SendJson(call, 200, j);
 }
 
@@ -57,7 +59,9 @@ void GetHistory(Api& api, Call& call) {
   for (auto& e : h.value()) {
     e.event.erase("prev_hash");
     e.event.erase("command_digest");
-    out.push_back({{"partition", e.position.partition}, {"offset", e.position.offset}, {"event", e.event},
+    out.push_back({{"partition", e.position.partition},
+                   {"offset", e.position.offset},
+                   {"event", e.event},
                    {"state_after", e.state_after}});
   }
   SendJson(call, 200, {{"case_id", call.Param(0)}, {"events", out}});
@@ -86,7 +90,8 @@ void GetAnalytics(Api& api, Call& call) {
     if (!call.req.has_param(name)) return std::string();
     std::string v = call.req.get_param_value(name);
     if (v.size() != 7 || !ParseTime(v + "-01").ok()) {
-      return Status::InvalidArgument(fmt::format("query parameter {}='{}': expected YYYY-MM", name, v));
+      return Status::InvalidArgument(
+          fmt::format("query parameter {}='{}': expected YYYY-MM", name, v));
     }
     return v;
   };
@@ -101,7 +106,8 @@ void GetAnalytics(Api& api, Call& call) {
 void GetMetrics(Api& api, Call& call) {
   if (!RequireRole(call, {fb::Role::operator_}, "metrics")) return;
   std::string g;
-  g += "# HELP ledger_projection_lag_records Records in the log the views have not applied, per partition.\n";
+  g += "# HELP ledger_projection_lag_records Records in the log the views have not applied, per "
+       "partition.\n";
   g += "# TYPE ledger_projection_lag_records gauge\n";
   EventLog& log = api.ledger.log();
   for (PartitionId p = 0; p < log.partitions(); ++p) {
@@ -113,7 +119,8 @@ void GetMetrics(Api& api, Call& call) {
   }
   // Timers due by now and not fired yet (the timekeeper's backlog), capped.
   constexpr size_t kCap = 100000;
-  auto due = api.ledger.views().KeysBetween(Cf::kTimers, "", keys::TimersFrom(api.ledger.clock().Now() + 1), kCap);
+  auto due = api.ledger.views().KeysBetween(Cf::kTimers, "",
+                                            keys::TimersFrom(api.ledger.clock().Now() + 1), kCap);
   if (!due.ok()) return SendStatus(call, due.status());
   g += "# HELP ledger_timers_due Timers due by now and not yet fired (capped at 100000).\n";
   g += "# TYPE ledger_timers_due gauge\n";

@@ -18,7 +18,9 @@ int64_t RateLimiter::Take(const std::string& key, int64_t now_ms) {
   auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst_, now_ms});
   Bucket& b = it->second;
   if (!fresh) {
-    b.tokens = std::min(burst_, b.tokens + static_cast<double>(std::max<int64_t>(0, now_ms - b.at_ms)) * rate_ / 1000.0);
+    b.tokens =
+        std::min(burst_, b.tokens + static_cast<double>(std::max<int64_t>(0, now_ms - b.at_ms)) *
+                                        rate_ / 1000.0);
     b.at_ms = std::max(b.at_ms, now_ms);
   }
   if (b.tokens >= 1.0) {

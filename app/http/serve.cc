@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/state.h"
 #include "app/ledger/timekeeper.h"
+#include "engine/state.h"
 
 namespace ledger {
 
@@ -50,13 +50,15 @@ int RunServe(const ServeOptions& options, const Clock& clock) {
   std::unique_ptr<Timekeeper> timekeeper;
   if (options.tick_ms > 0) {
     auto last_error = std::make_shared<std::string>();
-    timekeeper = std::make_unique<Timekeeper>(*ledger.value(), options.tick_ms, [&server, last_error](const Result<size_t>& r) {
-      server.RecordTick(r);
-      // Say each distinct failure once, not every second.
-      const std::string e = r.ok() ? "" : r.status().ToString();
-      if (e != *last_error && !e.empty()) fmt::print(stderr, "{}\n", nlohmann::json({{"timekeeper", e}}).dump());
-      *last_error = e;
-    });
+    timekeeper = std::make_unique<Timekeeper>(
+        *ledger.value(), options.tick_ms, [&server, last_error](const Result<size_t>& r) {
+          server.RecordTick(r);
+          // Say each distinct failure once, not every second.
+          const std::string e = r.ok() ? "" : r.status().ToString();
+          if (e != *last_error && !e.empty())
+            fmt::print(stderr, "{}\n", nlohmann::json({{"timekeeper", e}}).dump());
+          *last_error = e;
+        });
   }
   const std::string host = options.http.host;
   fmt::print("{}\n", nlohmann::json({{"listening", fmt::format("http://{}:{}", host, port.value())},
@@ -90,8 +92,11 @@ int RunMintToken(const std::string& data_dir, const std::string& role_text, cons
   Principal who{role.value(), id, clock.Now() + life.value()};
   const std::string token = signer.value().Mint(who, clock.Now());
   if (json) {
-    fmt::print("{}\n", nlohmann::json({{"token", token}, {"role", RoleName(who.role)}, {"id", id},
-                                       {"expires_at", FormatTime(who.expires_at)}}).dump());
+    fmt::print("{}\n", nlohmann::json({{"token", token},
+                                       {"role", RoleName(who.role)},
+                                       {"id", id},
+                                       {"expires_at", FormatTime(who.expires_at)}})
+                           .dump());
   } else {
     fmt::print("{}\n", token);
   }

@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/decide.h"
 #include "app/http/api.h"
 #include "common/text.h"
+#include "engine/decide.h"
 
 namespace ledger {
 
@@ -19,15 +19,23 @@ namespace http {
 
 int HttpStatusOf(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kNotFound: return 404;
-    case Code::kRejected: return 422;
-    case Code::kConflict: return 409;
-    case Code::kPermissionDenied: return 403;
-    case Code::kUnavailable: return 503;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kNotFound:
+      return 404;
+    case Code::kRejected:
+      return 422;
+    case Code::kConflict:
+      return 409;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kUnavailable:
+      return 503;
     case Code::kCorruption:
-    case Code::kIoError: return 500;
+    case Code::kIoError:
+      return 500;
   }
   return 500;
 }
@@ -57,9 +65,10 @@ void Dispatch(Api& api, const Route& route, Call& call) {
   // all JSON: refuse here what JSON cannot carry, naming the parameter.
   for (size_t i = 1; i < call.req.matches.size(); ++i) {
     if (!JsonText(call.req.matches[static_cast<int>(i)].str())) {
-      return SendError(call, 400, "invalid_argument",
-                       fmt::format("path parameter {} of {} is not UTF-8 text without control characters", i,
-                                   route.spec.path));
+      return SendError(
+          call, 400, "invalid_argument",
+          fmt::format("path parameter {} of {} is not UTF-8 text without control characters", i,
+                      route.spec.path));
     }
   }
   for (const auto& [key, value] : call.req.params) {
@@ -85,9 +94,11 @@ std::unique_ptr<CaseState> CaseFor(Api& api, Call& call, const std::string& case
     SendStatus(call, c.status());
     return nullptr;
   }
-  if (call.who->role != fb::Role::operator_ && !IsPartyTo(call.who->role, call.who->id, *c.value())) {
+  if (call.who->role != fb::Role::operator_ &&
+      !IsPartyTo(call.who->role, call.who->id, *c.value())) {
     SendError(call, 403, "permission_denied",
-              fmt::format("{} {} is not a party to case {}", RoleName(call.who->role), call.who->id, case_id));
+              fmt::format("{} {} is not a party to case {}", RoleName(call.who->role), call.who->id,
+                          case_id));
     return nullptr;
   }
   return std::move(c).value();
@@ -99,8 +110,9 @@ bool RequireRole(Call& call, std::initializer_list<fb::Role> roles, const char* 
   }
   std::string allowed;
   for (auto r : roles) allowed += (allowed.empty() ? "" : ", ") + std::string(RoleName(r));
-  SendError(call, 403, "permission_denied",
-            fmt::format("a {} may not read {} (only: {})", RoleName(call.who->role), what, allowed));
+  SendError(
+      call, 403, "permission_denied",
+      fmt::format("a {} may not read {} (only: {})", RoleName(call.who->role), what, allowed));
   return false;
 }
 
@@ -116,7 +128,8 @@ void Api::NotifyAppended() {
 
 uint64_t Api::WaitAppended(uint64_t seen, int ms) {
   std::unique_lock<std::mutex> lock(wait_mu_);
-  wait_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return appended_.load() != seen || stopping.load(); });
+  wait_cv_.wait_for(lock, std::chrono::milliseconds(ms),
+                    [&] { return appended_.load() != seen || stopping.load(); });
   return appended_.load();
 }
 
@@ -165,7 +178,8 @@ thread_local RequestFacts t_facts;
 
 int64_t MonotonicMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch()).count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -192,7 +206,8 @@ struct HttpServer::Impl {
   void Log(const httplib::Request& req, const httplib::Response& res);
 };
 
-void HttpServer::Impl::Handle(const http::Route& route, const httplib::Request& req, httplib::Response& res) {
+void HttpServer::Impl::Handle(const http::Route& route, const httplib::Request& req,
+                              httplib::Response& res) {
   t_facts.route = route.spec.path;
   Call call{req, res, nullptr};
   std::optional<Principal> who;
@@ -201,8 +216,9 @@ void HttpServer::Impl::Handle(const http::Route& route, const httplib::Request& 
     const std::string auth = req.get_header_value("Authorization");
     if (auth.rfind("Bearer ", 0) != 0) {
       res.set_header("WWW-Authenticate", "Bearer");
-      return SendError(call, 401, "unauthenticated",
-                       "this route needs 'Authorization: Bearer <token>' (mint one with `ledger token`)");
+      return SendError(
+          call, 401, "unauthenticated",
+          "this route needs 'Authorization: Bearer <token>' (mint one with `ledger token`)");
     }
     auto p = api.signer.Verify(std::string_view(auth).substr(7), api.ledger.clock().Now());
     if (!p.ok()) {
@@ -217,15 +233,18 @@ void HttpServer::Impl::Handle(const http::Route& route, const httplib::Request& 
   RateLimiter& limiter = who ? api.limiter : api.public_limiter;
   if (const int64_t wait_ms = limiter.Take(limit_key, MonotonicMs()); wait_ms > 0) {
     res.set_header("Retry-After", std::to_string((wait_ms + 999) / 1000));
-    return SendError(call, 429, "rate_limited",
-                     fmt::format("too many requests from {}: {:g} a second, bursts of {:g}; retry in {} ms",
-                                 limit_key, limiter.rate(), limiter.burst(), wait_ms));
+    return SendError(
+        call, 429, "rate_limited",
+        fmt::format("too many requests from {}: {:g} a second, bursts of {:g}; retry in {} ms",
+                    limit_key, limiter.rate(), limiter.burst(), wait_ms));
   }
   http::Dispatch(api, route, call);
 }
 
-httplib::Server::HandlerResponse HttpServer::Impl::OnError(const httplib::Request& req, httplib::Response& res) {
-  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a handler's own error
+httplib::Server::HandlerResponse HttpServer::Impl::OnError(const httplib::Request& req,
+                                                           httplib::Response& res) {
+  if (!res.body.empty())
+    return httplib::Server::HandlerResponse::Unhandled;  // a handler's own error
   Call call{req, res, nullptr};
   switch (res.status) {
     case 413:
@@ -235,18 +254,21 @@ httplib::Server::HandlerResponse HttpServer::Impl::OnError(const httplib::Reques
     case 404: {
       std::string allowed;
       for (size_t i = 0; i < routes.size(); ++i) {
-        if (std::regex_match(req.path, patterns[i])) allowed += (allowed.empty() ? "" : ", ") + routes[i].spec.method;
+        if (std::regex_match(req.path, patterns[i]))
+          allowed += (allowed.empty() ? "" : ", ") + routes[i].spec.method;
       }
       if (!allowed.empty()) {
         res.set_header("Allow", allowed);
-        SendError(call, 405, "method_not_allowed", fmt::format("{} {}: use {}", req.method, req.path, allowed));
+        SendError(call, 405, "method_not_allowed",
+                  fmt::format("{} {}: use {}", req.method, req.path, allowed));
       } else {
         SendError(call, 404, "not_found", fmt::format("no route {} {}", req.method, req.path));
       }
       break;
     }
     default:
-      SendError(call, res.status, "bad_request", fmt::format("the request could not be read (HTTP {})", res.status));
+      SendError(call, res.status, "bad_request",
+                fmt::format("the request could not be read (HTTP {})", res.status));
   }
   return httplib::Server::HandlerResponse::Handled;
 }
@@ -272,7 +294,8 @@ void HttpServer::Impl::Log(const httplib::Request& req, const httplib::Response&
     auto j = nlohmann::json::parse(res.body, nullptr, false);
     if (j.is_object() && j.contains("code")) line["code"] = j["code"];
   }
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string text =
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard<std::mutex> lock(log_mu);
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
@@ -293,14 +316,18 @@ void HttpServer::Impl::Register() {
   });
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) { return OnError(req, res); }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    res.status = 500;
-    res.set_content(R"({"error":"internal error","code":"internal"})", "application/json");
-  });
-  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) { Log(req, res); });
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content(R"({"error":"internal error","code":"internal"})", "application/json");
+      });
+  server.set_logger(
+      [this](const httplib::Request& req, const httplib::Response& res) { Log(req, res); });
   for (const http::Route& r : routes) {
     patterns.emplace_back(PatternOf(r.spec.path));
-    auto handler = [this, &r](const httplib::Request& req, httplib::Response& res) { Handle(r, req, res); };
+    auto handler = [this, &r](const httplib::Request& req, httplib::Response& res) {
+      Handle(r, req, res);
+    };
     if (r.spec.method == "GET") server.Get(PatternOf(r.spec.path), handler);
     if (r.spec.method == "POST") server.Post(PatternOf(r.spec.path), handler);
   }

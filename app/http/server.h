@@ -25,20 +25,20 @@ namespace ledger {
 
 struct HttpOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                      // 0: any free port (Bind() says which)
-  size_t max_body_bytes = 64 * 1024;    // larger bodies: 413
-  int read_timeout_s = 10;              // a client slower than this is dropped
+  int port = 8080;                    // 0: any free port (Bind() says which)
+  size_t max_body_bytes = 64 * 1024;  // larger bodies: 413
+  int read_timeout_s = 10;            // a client slower than this is dropped
   int write_timeout_s = 10;
   int keep_alive_s = 5;
-  size_t threads = 32;                  // connections served at once
-  size_t max_streams = 8;               // concurrent /v1/events streams (of the threads)
-  int max_stream_s = 300;               // a stream is closed after this; clients resume
-  double rate_per_s = 20;               // per caller; 0: no limit
+  size_t threads = 32;     // connections served at once
+  size_t max_streams = 8;  // concurrent /v1/events streams (of the threads)
+  int max_stream_s = 300;  // a stream is closed after this; clients resume
+  double rate_per_s = 20;  // per caller; 0: no limit
   double burst = 40;
-  double public_rate_per_s = 100;       // per client address, on routes without login
+  double public_rate_per_s = 100;  // per client address, on routes without login
   double public_burst = 200;
-  std::string public_url;               // for tracking links; default http://host:port
-  bool access_log = true;               // JSON lines on stderr
+  std::string public_url;  // for tracking links; default http://host:port
+  bool access_log = true;  // JSON lines on stderr
 };
 
 // How a route is reached: without login, or with a bearer token.

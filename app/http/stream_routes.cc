@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "engine/decide.h"
 #include "app/http/api.h"
-#include "events/codec.h"
+#include "engine/decide.h"
 #include "engine/event_subject.h"
+#include "events/codec.h"
 #include "replay/event_json.h"
 
 namespace ledger::http {
@@ -38,17 +38,19 @@ Result<std::vector<Offset>> ParseCursor(const std::string& text, EventLog& log) 
     unsigned p = 0;
     unsigned long long o = 0;
     int used = 0;
-    if (std::sscanf(item.c_str(), "%u:%llu%n", &p, &o, &used) != 2 || used != static_cast<int>(item.size()) ||
-        p >= log.partitions() || seen[p]) {
+    if (std::sscanf(item.c_str(), "%u:%llu%n", &p, &o, &used) != 2 ||
+        used != static_cast<int>(item.size()) || p >= log.partitions() || seen[p]) {
       return Status::InvalidArgument(fmt::format(
-          "cursor '{}': expected start, end or PARTITION:OFFSET,... for each of {} partitions", text, log.partitions()));
+          "cursor '{}': expected start, end or PARTITION:OFFSET,... for each of {} partitions",
+          text, log.partitions()));
     }
     seen[p] = true;
     next[p] = o;
     pos = comma + 1;
   }
   for (PartitionId p = 0; p < log.partitions(); ++p) {
-    if (!seen[p]) return Status::InvalidArgument(fmt::format("cursor '{}': partition {} is missing", text, p));
+    if (!seen[p])
+      return Status::InvalidArgument(fmt::format("cursor '{}': partition {} is missing", text, p));
   }
   return next;
 }
@@ -69,7 +71,8 @@ struct Stream {
 
 bool Visible(Api& api, const Principal& who, const fb::Event& e) {
   if (who.role == fb::Role::operator_) return true;
-  if (who.role == fb::Role::merchant) return e.partition_key() && e.partition_key()->string_view() == who.id;
+  if (who.role == fb::Role::merchant)
+    return e.partition_key() && e.partition_key()->string_view() == who.id;
   const std::string case_id(CaseIdOf(e));
   if (case_id.empty()) return false;
   auto c = api.ledger.GetCase(case_id);
@@ -91,8 +94,9 @@ bool Pump(Api& api, Stream& s, httplib::DataSink& sink, bool& wrote) {
       j.erase("command_digest");
       j["partition"] = r.partition;
       j["offset"] = r.offset;
-      const std::string msg = fmt::format("id: {}\nevent: {}\ndata: {}\n\n", CursorOf(s.next), PayloadName(*e.value()),
-                                          j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      const std::string msg =
+          fmt::format("id: {}\nevent: {}\ndata: {}\n\n", CursorOf(s.next), PayloadName(*e.value()),
+                      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       if (!sink.write(msg.data(), msg.size())) return false;
       wrote = true;
     }
@@ -111,14 +115,16 @@ void GetEvents(Api& api, Call& call) {
     if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos ||
         std::stoi(v) > api.options.max_stream_s) {
       return SendError(call, 400, "invalid_argument",
-                       fmt::format("query parameter wait='{}': expected 0..{} seconds", v, api.options.max_stream_s));
+                       fmt::format("query parameter wait='{}': expected 0..{} seconds", v,
+                                   api.options.max_stream_s));
     }
     wait_s = std::stoi(v);
   }
   if (api.open_streams.fetch_add(1) >= api.options.max_streams) {
     api.open_streams.fetch_sub(1);
-    return SendError(call, 503, "too_many_streams",
-                     fmt::format("{} event streams are open already; retry later", api.options.max_streams));
+    return SendError(
+        call, 503, "too_many_streams",
+        fmt::format("{} event streams are open already; retry later", api.options.max_streams));
   }
   auto s = std::make_shared<Stream>();
   s->who = *call.who;
@@ -151,7 +157,8 @@ void GetEvents(Api& api, Call& call) {
           s->last_write = now;
           return sink.write(": keep-alive\n\n", 14);
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(s->deadline - now).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(s->deadline - now).count();
         // Woken by this process's appends; other writers are seen within a second.
         s->seen = a->WaitAppended(s->seen, static_cast<int>(std::min<int64_t>(left, 1000)));
         return true;

@@ -11,8 +11,8 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include "engine/state.h"
 
@@ -33,8 +33,9 @@ std::string B64(const unsigned char* data, size_t n) {
 Result<std::string> UnB64(std::string_view text) {
   std::string out(text.size(), '\0');
   size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
-                        nullptr, &len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
     return Status::InvalidArgument("token is not base64url");
   }
   out.resize(len);
@@ -46,7 +47,8 @@ Status ReadAll(int fd, unsigned char* buf, size_t n, const std::string& path) {
   while (got < n) {
     const ssize_t r = ::read(fd, buf + got, n - got);
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return Status::Corruption(fmt::format("{}: key file is shorter than {} bytes", path, n));
+    if (r <= 0)
+      return Status::Corruption(fmt::format("{}: key file is shorter than {} bytes", path, n));
     got += static_cast<size_t>(r);
   }
   return Status::Ok();
@@ -57,7 +59,8 @@ Status ReadAll(int fd, unsigned char* buf, size_t n, const std::string& path) {
 std::string Principal::Key() const { return std::string(RoleName(role)) + ":" + id; }
 
 Result<fb::Role> ParseRole(std::string_view text) {
-  for (auto r : {fb::Role::consumer, fb::Role::merchant, fb::Role::authority, fb::Role::operator_}) {
+  for (auto r :
+       {fb::Role::consumer, fb::Role::merchant, fb::Role::authority, fb::Role::operator_}) {
     if (text == RoleName(r)) return r;
   }
   return Status::InvalidArgument(
@@ -69,14 +72,29 @@ Result<TimeMs> ParseDuration(std::string_view text) {
   TimeMs unit = 1000;
   std::string_view digits = text;
   switch (text.back()) {
-    case 's': unit = 1000; digits.remove_suffix(1); break;
-    case 'm': unit = 60 * 1000; digits.remove_suffix(1); break;
-    case 'h': unit = kHourMs; digits.remove_suffix(1); break;
-    case 'd': unit = kDayMs; digits.remove_suffix(1); break;
-    default: break;
+    case 's':
+      unit = 1000;
+      digits.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60 * 1000;
+      digits.remove_suffix(1);
+      break;
+    case 'h':
+      unit = kHourMs;
+      digits.remove_suffix(1);
+      break;
+    case 'd':
+      unit = kDayMs;
+      digits.remove_suffix(1);
+      break;
+    default:
+      break;
   }
-  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string_view::npos) {
-    return Status::InvalidArgument(fmt::format("duration '{}': expected a number and s, m, h or d (e.g. 1h)", text));
+  if (digits.empty() || digits.size() > 6 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return Status::InvalidArgument(
+        fmt::format("duration '{}': expected a number and s, m, h or d (e.g. 1h)", text));
   }
   const TimeMs n = std::stoll(std::string(digits));
   if (n == 0) return Status::InvalidArgument(fmt::format("duration '{}' must be positive", text));
@@ -98,8 +116,8 @@ Result<TokenSigner> TokenSigner::OpenOrCreate(const std::string& path) {
     // Written beside, then linked in place: two processes starting at once
     // agree on one key (the loser reads the winner's).
     const std::string tmp = fmt::format("{}.{}.tmp", path, ::getpid());
-    Status written =
-        CreateSecretFile(tmp, std::string_view(reinterpret_cast<const char*>(sk.data()), sk.size()));
+    Status written = CreateSecretFile(
+        tmp, std::string_view(reinterpret_cast<const char*>(sk.data()), sk.size()));
     sodium_memzero(sk.data(), sk.size());
     LEDGER_RETURN_IF_ERROR(written);
     const bool linked = ::link(tmp.c_str(), path.c_str()) == 0;
@@ -136,13 +154,14 @@ Status TokenSigner::ValidateId(std::string_view id) {
 }
 
 std::string TokenSigner::Mint(const Principal& who, TimeMs issued_at) const {
-  const nlohmann::json payload{{"role", RoleName(who.role)}, {"sub", who.id}, {"iat", issued_at},
-                               {"exp", who.expires_at}};
+  const nlohmann::json payload{
+      {"role", RoleName(who.role)}, {"sub", who.id}, {"iat", issued_at}, {"exp", who.expires_at}};
   const std::string body = payload.dump();
-  std::string token = std::string(kPrefix) + B64(reinterpret_cast<const unsigned char*>(body.data()), body.size());
+  std::string token =
+      std::string(kPrefix) + B64(reinterpret_cast<const unsigned char*>(body.data()), body.size());
   unsigned char sig[crypto_sign_BYTES];
-  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(token.data()), token.size(),
-                       secret_.data());
+  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(token.data()),
+                       token.size(), secret_.data());
   return token + "." + B64(sig, sizeof sig);
 }
 
@@ -157,8 +176,8 @@ Result<Principal> TokenSigner::Verify(std::string_view token, TimeMs now) const 
   LEDGER_ASSIGN_OR_RETURN(std::string sig, UnB64(token.substr(dot + 1)));
   if (sig.size() != crypto_sign_BYTES ||
       crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig.data()),
-                                  reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size(),
-                                  public_.data()) != 0) {
+                                  reinterpret_cast<const unsigned char*>(signed_part.data()),
+                                  signed_part.size(), public_.data()) != 0) {
     return Status::PermissionDenied("token signature is not valid for this server");
   }
   LEDGER_ASSIGN_OR_RETURN(std::string body, UnB64(signed_part.substr(kPrefix.size())));

@@ -7,17 +7,29 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
-#include "common/hex.h"
 #include "common/csv.h"
+#include "common/hex.h"
 
 namespace ledger {
 
-const std::array<const char*, kCfpbColumns> kCfpbHeader = {
-    "Date received", "Product", "Sub-product", "Issue", "Sub-issue", "Consumer complaint narrative",
-    "Company public response", "Company", "State", "ZIP code", "Tags", "Consumer consent provided?",
-    "Submitted via", "Date sent to company", "Company response to consumer", "Timely response?",
-    "Consumer disputed?", "Complaint ID"};
-
+const std::array<const char*, kCfpbColumns> kCfpbHeader = {"Date received",
+                                                           "Product",
+                                                           "Sub-product",
+                                                           "Issue",
+                                                           "Sub-issue",
+                                                           "Consumer complaint narrative",
+                                                           "Company public response",
+                                                           "Company",
+                                                           "State",
+                                                           "ZIP code",
+                                                           "Tags",
+                                                           "Consumer consent provided?",
+                                                           "Submitted via",
+                                                           "Date sent to company",
+                                                           "Company response to consumer",
+                                                           "Timely response?",
+                                                           "Consumer disputed?",
+                                                           "Complaint ID"};
 
 namespace {
 
@@ -40,14 +52,26 @@ std::string NormaliseName(std::string_view s) {
 std::optional<CfpbColumn> ColumnNamed(std::string_view raw) {
   using C = CfpbColumn;
   static const std::pair<const char*, C> kNames[] = {
-      {"date received", C::kDateReceived}, {"product", C::kProduct}, {"sub product", C::kSubProduct},
-      {"issue", C::kIssue}, {"sub issue", C::kSubIssue}, {"consumer complaint narrative", C::kNarrative},
-      {"company public response", C::kPublicResponse}, {"company", C::kCompany}, {"state", C::kState},
-      {"zip code", C::kZip}, {"zipcode", C::kZip}, {"tags", C::kTags},
-      {"consumer consent provided", C::kConsent}, {"submitted via", C::kSubmittedVia},
-      {"date sent to company", C::kDateSent}, {"company response to consumer", C::kCompanyResponse},
-      {"company response", C::kCompanyResponse}, {"timely response", C::kTimely},
-      {"consumer disputed", C::kDisputed}, {"complaint id", C::kComplaintId}};
+      {"date received", C::kDateReceived},
+      {"product", C::kProduct},
+      {"sub product", C::kSubProduct},
+      {"issue", C::kIssue},
+      {"sub issue", C::kSubIssue},
+      {"consumer complaint narrative", C::kNarrative},
+      {"company public response", C::kPublicResponse},
+      {"company", C::kCompany},
+      {"state", C::kState},
+      {"zip code", C::kZip},
+      {"zipcode", C::kZip},
+      {"tags", C::kTags},
+      {"consumer consent provided", C::kConsent},
+      {"submitted via", C::kSubmittedVia},
+      {"date sent to company", C::kDateSent},
+      {"company response to consumer", C::kCompanyResponse},
+      {"company response", C::kCompanyResponse},
+      {"timely response", C::kTimely},
+      {"consumer disputed", C::kDisputed},
+      {"complaint id", C::kComplaintId}};
   const std::string n = NormaliseName(raw);
   for (const auto& [name, col] : kNames) {
     if (n == name) return col;
@@ -73,7 +97,8 @@ std::optional<std::vector<CfpbColumn>> RecogniseCfpbHeader(const std::vector<std
     seen[static_cast<size_t>(*c)] = true;
     cols.push_back(*c);
   }
-  if (!seen[static_cast<size_t>(CfpbColumn::kDateReceived)] || !seen[static_cast<size_t>(CfpbColumn::kCompany)]) {
+  if (!seen[static_cast<size_t>(CfpbColumn::kDateReceived)] ||
+      !seen[static_cast<size_t>(CfpbColumn::kCompany)]) {
     return std::nullopt;
   }
   return cols;
@@ -81,13 +106,19 @@ std::optional<std::vector<CfpbColumn>> RecogniseCfpbHeader(const std::vector<std
 
 Result<TimeMs> ParseCfpbDate(std::string_view text) {
   int y = 0, m = 0, d = 0;
-  auto bad = [&] { return Status::InvalidArgument(fmt::format("'{}' is not a date (M/D/YYYY or YYYY-MM-DD)", text)); };
+  auto bad = [&] {
+    return Status::InvalidArgument(
+        fmt::format("'{}' is not a date (M/D/YYYY or YYYY-MM-DD)", text));
+  };
   const auto s1 = text.find('/');
   if (s1 != std::string_view::npos) {
     const auto s2 = text.find('/', s1 + 1);
     if (s2 == std::string_view::npos) return bad();
-    const auto ms = text.substr(0, s1), ds = text.substr(s1 + 1, s2 - s1 - 1), ys = text.substr(s2 + 1);
-    if (!AllDigits(ms) || !AllDigits(ds) || !AllDigits(ys) || ms.size() > 2 || ds.size() > 2 || ys.size() != 4) return bad();
+    const auto ms = text.substr(0, s1), ds = text.substr(s1 + 1, s2 - s1 - 1),
+               ys = text.substr(s2 + 1);
+    if (!AllDigits(ms) || !AllDigits(ds) || !AllDigits(ys) || ms.size() > 2 || ds.size() > 2 ||
+        ys.size() != 4)
+      return bad();
     m = std::stoi(std::string(ms));
     d = std::stoi(std::string(ds));
     y = std::stoi(std::string(ys));
@@ -102,29 +133,34 @@ Result<TimeMs> ParseCfpbDate(std::string_view text) {
   }
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return bad();
+  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > kDays[m - 1] + (m == 2 && leap ? 1 : 0))
+    return bad();
   return ParseTime(fmt::format("{:04}-{:02}-{:02}", y, m, d));
 }
 
 Result<CfpbRow> CfpbRowFrom(const CsvRecord& record, const std::vector<CfpbColumn>& columns) {
   if (record.fields.size() != columns.size()) {
-    return Status::InvalidArgument(fmt::format("expected {} fields, found {}", columns.size(), record.fields.size()));
+    return Status::InvalidArgument(
+        fmt::format("expected {} fields, found {}", columns.size(), record.fields.size()));
   }
   CfpbRow row;
   row.line = record.line;
   for (size_t i = 0; i < columns.size(); ++i) {
     if (!ValidUtf8(record.fields[i])) {
-      return Status::InvalidArgument(fmt::format("field '{}' is not valid UTF-8 text", kCfpbHeader[static_cast<size_t>(columns[i])]));
+      return Status::InvalidArgument(fmt::format("field '{}' is not valid UTF-8 text",
+                                                 kCfpbHeader[static_cast<size_t>(columns[i])]));
     }
     row[columns[i]] = record.fields[i];
   }
   auto received = ParseCfpbDate(row[CfpbColumn::kDateReceived]);
-  if (!received.ok()) return Status::InvalidArgument("Date received: " + received.status().message());
+  if (!received.ok())
+    return Status::InvalidArgument("Date received: " + received.status().message());
   row.received = *received;
   row[CfpbColumn::kDateReceived] = FormatDate(row.received);
   if (!row[CfpbColumn::kDateSent].empty()) {
     auto sent = ParseCfpbDate(row[CfpbColumn::kDateSent]);
-    if (!sent.ok()) return Status::InvalidArgument("Date sent to company: " + sent.status().message());
+    if (!sent.ok())
+      return Status::InvalidArgument("Date sent to company: " + sent.status().message());
     row.sent = *sent;
     row[CfpbColumn::kDateSent] = FormatDate(row.sent);
   }
@@ -145,7 +181,8 @@ std::string CfpbMerchantId(std::string_view company) {
   }
   while (!slug.empty() && slug.back() == '-') slug.pop_back();
   uint8_t h[4];
-  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(company.data()), company.size(), nullptr, 0);
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(company.data()),
+                     company.size(), nullptr, 0);
   return (slug.empty() ? "company" : slug) + "-" + HexOf(h, sizeof h);
 }
 

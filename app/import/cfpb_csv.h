@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/status.h"
 #include "common/csv.h"
+#include "common/status.h"
 #include "common/time.h"
 
 namespace ledger {
@@ -19,9 +19,24 @@ namespace ledger {
 // The columns of the CFPB database, in the order of its modern 18-column
 // export (the layout `ledger export cfpb` writes).
 enum class CfpbColumn : uint8_t {
-  kDateReceived, kProduct, kSubProduct, kIssue, kSubIssue, kNarrative, kPublicResponse,
-  kCompany, kState, kZip, kTags, kConsent, kSubmittedVia, kDateSent, kCompanyResponse,
-  kTimely, kDisputed, kComplaintId,
+  kDateReceived,
+  kProduct,
+  kSubProduct,
+  kIssue,
+  kSubIssue,
+  kNarrative,
+  kPublicResponse,
+  kCompany,
+  kState,
+  kZip,
+  kTags,
+  kConsent,
+  kSubmittedVia,
+  kDateSent,
+  kCompanyResponse,
+  kTimely,
+  kDisputed,
+  kComplaintId,
 };
 constexpr size_t kCfpbColumns = 18;
 

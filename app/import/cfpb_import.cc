@@ -20,8 +20,8 @@
 #include <sodium.h>
 
 #include "app/import/cfpb_csv.h"
-#include "events/codec.h"
 #include "common/csv.h"
+#include "events/codec.h"
 
 namespace ledger {
 
@@ -118,7 +118,10 @@ struct InputFile {
   InputFile() = default;
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
-  InputFile(InputFile&& o) noexcept : read(std::move(o.read)), fd(o.fd), size(o.size), mtime(o.mtime) { o.fd = -1; }
+  InputFile(InputFile&& o) noexcept
+      : read(std::move(o.read)), fd(o.fd), size(o.size), mtime(o.mtime) {
+    o.fd = -1;
+  }
   ~InputFile() {
     if (fd >= 0) ::close(fd);
   }
@@ -134,7 +137,8 @@ class MappedFile {
     m->size_ = size;
     if (size == 0) return m;
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) return Status::IoError(fmt::format("cannot map {}: {}", name, std::strerror(errno)));
+    if (p == MAP_FAILED)
+      return Status::IoError(fmt::format("cannot map {}: {}", name, std::strerror(errno)));
     ::madvise(p, size, MADV_SEQUENTIAL);
     m->data_ = static_cast<const char*>(p);
     return m;
@@ -166,7 +170,7 @@ class MappedFile {
 struct Batch {
   TimeMs at = 0;
   std::vector<ParsedCommand> commands;
-  std::vector<const RowRef*> refs;  // of each command
+  std::vector<const RowRef*> refs;                                // of each command
   std::vector<std::pair<const RowRef*, std::string>> unreadable;  // row, reason
   size_t rows = 0;
 };
@@ -237,25 +241,29 @@ Result<ParsedCommand> CommandOf(const RowRef& ref, const InputFile& file,
   buffer.resize(ref.length);
   size_t got = 0;
   while (got < ref.length) {
-    const ssize_t n = ::pread(file.fd, buffer.data() + got, ref.length - got, static_cast<off_t>(ref.offset + got));
+    const ssize_t n = ::pread(file.fd, buffer.data() + got, ref.length - got,
+                              static_cast<off_t>(ref.offset + got));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      return Status::IoError(fmt::format("cannot read the row again ({})",
-                                         n < 0 ? std::strerror(errno) : "the file is shorter than it was"));
+      return Status::IoError(
+          fmt::format("cannot read the row again ({})",
+                      n < 0 ? std::strerror(errno) : "the file is shorter than it was"));
     }
     got += static_cast<size_t>(n);
   }
   CsvReader reader(buffer, CsvReader::kMaxRecordBytes, ref.line);
   auto rec = reader.Next();
-  if (!rec.ok()) return Status::IoError("the row changed since it was read: " + ReasonOf(rec.status()));
+  if (!rec.ok())
+    return Status::IoError("the row changed since it was read: " + ReasonOf(rec.status()));
   if (!rec.value()) return Status::IoError("the row changed since it was read: it is gone");
   PendingRow p;
   LEDGER_ASSIGN_OR_RETURN(p.row, CfpbRowFrom(*rec.value(), columns));
   p.row.file = ref.file;
-  if (p.row.received != ref.received) return Status::IoError("the row changed since it was read: its date");
+  if (p.row.received != ref.received)
+    return Status::IoError("the row changed since it was read: its date");
   SetIds(p, ref.rank);
-  return codec.ParseBody(fb::Command::ImportCfpbComplaint, CommandBody(p, file.read.name), p.command_id,
-                         fb::Role::operator_, kActor);
+  return codec.ParseBody(fb::Command::ImportCfpbComplaint, CommandBody(p, file.read.name),
+                         p.command_id, fb::Role::operator_, kActor);
 }
 
 }  // namespace
@@ -267,11 +275,13 @@ Result<ParsedCommand> CommandOf(const RowRef& ref, const InputFile& file,
 //     thread reads the rows again in that order, makes their commands and
 //     hands them, a date (or `batch` rows) at a time, to this thread, which
 //     submits them: one durable append per batch.
-Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const CfpbImportOptions& options) {
+Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock,
+                                  const CfpbImportOptions& options) {
   if (ledger.policy().name != "cfpb") {
     return Status::InvalidArgument(fmt::format(
         "import cfpb: this ledger runs under policy '{}'; CFPB complaints are judged under 'cfpb' "
-        "(use a new data directory with --policy cfpb)", ledger.policy().name));
+        "(use a new data directory with --policy cfpb)",
+        ledger.policy().name));
   }
   nlohmann::json rejected = nlohmann::json::array();
   auto reject = [&](const std::string& file, uint64_t line, const std::string& why) {
@@ -280,7 +290,8 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
   std::vector<InputFile> files;
   std::vector<std::vector<CfpbColumn>> layouts(options.files.size());
   std::vector<RowRef> refs;
-  std::unordered_map<std::string, uint32_t> identical;  // content hash -> rows seen (rows without an id)
+  std::unordered_map<std::string, uint32_t>
+      identical;  // content hash -> rows seen (rows without an id)
   uint64_t rows = 0, possible_duplicates = 0, file_errors = 0;
   TimeMs latest = 0;
   constexpr uint64_t kReleaseEvery = 64ull << 20;
@@ -297,8 +308,10 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
       continue;
     }
     if (!S_ISREG(st.st_mode)) {
-      reject(in.read.name, 0, fmt::format("{} is not a regular file (the import reads each file twice: once "
-                                          "to sort its rows by date, once to submit them)", path));
+      reject(in.read.name, 0,
+             fmt::format("{} is not a regular file (the import reads each file twice: once "
+                         "to sort its rows by date, once to submit them)",
+                         path));
       ++file_errors;
       continue;
     }
@@ -321,9 +334,11 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
       if (columns) in.read.header_line = rec.value()->line;
     }
     if (!columns) {
-      reject(in.read.name, 0, fmt::format("no CFPB header in its first {} records (a header names columns such as "
-                                          "'Date received', 'Company', 'Complaint ID'); nothing of the file was read",
-                                          kHeaderSearchRecords));
+      reject(
+          in.read.name, 0,
+          fmt::format("no CFPB header in its first {} records (a header names columns such as "
+                      "'Date received', 'Company', 'Complaint ID'); nothing of the file was read",
+                      kHeaderSearchRecords));
       ++file_errors;
       continue;
     }
@@ -374,10 +389,11 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
   });
   for (InputFile& in : files) {
     struct stat st {};
-    if (in.fd >= 0 && in.size > 0 && (::fstat(in.fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != in.size ||
-                                      st.st_mtim.tv_sec != in.mtime.tv_sec || st.st_mtim.tv_nsec != in.mtime.tv_nsec)) {
-      return Status::IoError(fmt::format("import cfpb: {} changed while it was being read; nothing was written",
-                                         in.read.name));
+    if (in.fd >= 0 && in.size > 0 &&
+        (::fstat(in.fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != in.size ||
+         st.st_mtim.tv_sec != in.mtime.tv_sec || st.st_mtim.tv_nsec != in.mtime.tv_nsec)) {
+      return Status::IoError(fmt::format(
+          "import cfpb: {} changed while it was being read; nothing was written", in.read.name));
     }
   }
 
@@ -421,7 +437,8 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
   const uint64_t total = refs.size();
   uint64_t done = 0;
   while (auto batch = queue.Pop()) {
-    for (const auto& [ref, why] : batch->unreadable) reject(files[ref->file].read.name, ref->line, why);
+    for (const auto& [ref, why] : batch->unreadable)
+      reject(files[ref->file].read.name, ref->line, why);
     if (!batch->commands.empty() && batch->at < ledger_time) {
       // Into the ledger's past: only rows imported before are acceptable
       // (counted, not written again).
@@ -433,10 +450,11 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
           continue;
         }
         const auto* x = env->command_as_ImportCfpbComplaint();
-        reject(files[batch->refs[k]->file].read.name, x->source_line(), fmt::format(
-            "received {} is before the ledger's latest event ({}): the ledger does not write into its "
-            "past; import the files of a period together, oldest period first", FormatDate(batch->at),
-            FormatTime(ledger_time)));
+        reject(files[batch->refs[k]->file].read.name, x->source_line(),
+               fmt::format("received {} is before the ledger's latest event ({}): the ledger does "
+                           "not write into its "
+                           "past; import the files of a period together, oldest period first",
+                           FormatDate(batch->at), FormatTime(ledger_time)));
       }
     } else if (!batch->commands.empty()) {
       clock.Set(batch->at);
@@ -444,7 +462,8 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
       for (size_t k = 0; k < outcomes.size(); ++k) {
         if (!outcomes[k].status.ok()) {
           const auto* x = batch->commands[k].envelope()->command_as_ImportCfpbComplaint();
-          reject(files[batch->refs[k]->file].read.name, x->source_line(), outcomes[k].status.message());
+          reject(files[batch->refs[k]->file].read.name, x->source_line(),
+                 outcomes[k].status.message());
         } else if (outcomes[k].result.value("replayed", false)) {
           ++already;
         } else {
@@ -472,7 +491,8 @@ Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const Cfpb
   }
   nlohmann::json fl = nlohmann::json::array();
   for (const auto& f : files) {
-    fl.push_back({{"file", f.read.name}, {"rows", f.read.rows}, {"header_line", f.read.header_line}});
+    fl.push_back(
+        {{"file", f.read.name}, {"rows", f.read.rows}, {"header_line", f.read.header_line}});
   }
   summary["files"] = fl;
   summary["file_errors"] = file_errors;
@@ -500,7 +520,8 @@ Result<uint64_t> ExportCfpb(EventLog& log, const std::string& merchant_id, std::
       if (records.empty()) break;
       for (const auto& rec : records) {
         o = rec.offset + 1;
-        LEDGER_ASSIGN_OR_RETURN(const fb::Event* e, DecodeEvent(rec.bytes, rec.partition, rec.offset));
+        LEDGER_ASSIGN_OR_RETURN(const fb::Event* e,
+                                DecodeEvent(rec.bytes, rec.partition, rec.offset));
         auto s = [](const flatbuffers::String* x) { return x ? x->str() : std::string(); };
         if (!merchant_id.empty() && s(e->partition_key()) != merchant_id) continue;
         if (e->payload_type() == fb::Payload::CfpbComplaintFiled) {
@@ -540,7 +561,8 @@ Result<uint64_t> ExportCfpb(EventLog& log, const std::string& merchant_id, std::
     }
   }
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::tie(a.received, a.source_file, a.line) < std::tie(b.received, b.source_file, b.line);
+    return std::tie(a.received, a.source_file, a.line) <
+           std::tie(b.received, b.source_file, b.line);
   });
   std::string line;
   for (size_t i = 0; i < kCfpbColumns; ++i) line += (i ? "," : "") + CsvQuote(kCfpbHeader[i]);

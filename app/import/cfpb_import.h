@@ -42,7 +42,8 @@ struct CfpbImportOptions {
 // {"rows","imported","already_present","rejected":[{file,line,reason}],
 //  "possible_duplicates","as_of","files":[{file,rows,header_line}]}.
 // REQUIRES: `ledger` reads `clock`, and runs under the cfpb policy.
-Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock, const CfpbImportOptions& options);
+Result<nlohmann::json> ImportCfpb(Ledger& ledger, ManualClock& clock,
+                                  const CfpbImportOptions& options);
 
 // Writes the imported complaints (of one merchant id if not empty) as CSV in
 // the modern 18-column layout, ordered by date received, then source file

@@ -1,9 +1,9 @@
 #include "app/ledger/command_codec.h"
 
-#include <fmt/format.h>
 #include <flatbuffers/idl.h>
-#include <nlohmann/json.hpp>
+#include <fmt/format.h>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include "commands_bfbs_generated.h"
 #include "common/schema_json.h"
@@ -32,7 +32,7 @@ std::string JsonQuote(std::string_view s) { return nlohmann::json(std::string(s)
 
 CommandCodec::CommandCodec()
     : parser_(MakeSchemaParser(fb::CommandEnvelopeBinarySchema::data(),
-                         fb::CommandEnvelopeBinarySchema::size(), "CommandEnvelope")) {}
+                               fb::CommandEnvelopeBinarySchema::size(), "CommandEnvelope")) {}
 CommandCodec::~CommandCodec() = default;
 
 Result<ParsedCommand> CommandCodec::ParseEnvelope(std::string_view json) const {
@@ -55,7 +55,8 @@ Result<ParsedCommand> CommandCodec::ParseEnvelope(std::string_view json) const {
   }
   std::string canonical;
   const auto* filing = env->command_as_FileComplaint();
-  if (filing != nullptr && (filing->consumer_name() != nullptr || filing->consumer_phone() != nullptr)) {
+  if (filing != nullptr &&
+      (filing->consumer_name() != nullptr || filing->consumer_phone() != nullptr)) {
     // The digest goes into every event of the command; a digest over the
     // name and phone would let anyone who guesses them confirm the guess
     // after the key is erased. They are left out of it.
@@ -80,8 +81,9 @@ Result<ParsedCommand> CommandCodec::ParseBody(fb::Command type, std::string_view
                                               const std::string& actor_id) const {
   std::string text = "{";
   if (!id.empty()) text += "\"id\":" + JsonQuote(id) + ",";
-  text += fmt::format("\"actor\":{{\"role\":\"{}\",\"id\":{}}},\"command_type\":\"{}\",\"command\":",
-                      RoleName(role), JsonQuote(actor_id), fb::EnumNameCommand(type));
+  text +=
+      fmt::format("\"actor\":{{\"role\":\"{}\",\"id\":{}}},\"command_type\":\"{}\",\"command\":",
+                  RoleName(role), JsonQuote(actor_id), fb::EnumNameCommand(type));
   // The body starts on a line of its own, so the parser's line and column
   // point into the body as the user wrote it (one line down, corrected below).
   text += "\n";
@@ -92,7 +94,8 @@ Result<ParsedCommand> CommandCodec::ParseBody(fb::Command type, std::string_view
   std::string m = parsed.status().message();
   int line = 0, col = 0;
   const auto at = m.rfind("(line ");
-  if (at != std::string::npos && std::sscanf(m.c_str() + at, "(line %d, column %d)", &line, &col) == 2 && line > 1) {
+  if (at != std::string::npos &&
+      std::sscanf(m.c_str() + at, "(line %d, column %d)", &line, &col) == 2 && line > 1) {
     m = m.substr(0, at) + fmt::format("(line {}, column {})", line - 1, col);
   }
   return Status::InvalidArgument(m);

@@ -31,11 +31,13 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Open(const std::string& dir) {
   std::error_code ec;
   const bool existed = fs::exists(dir, ec);
   if (!existed) {
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("cannot create key directory", dir);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return Errno("cannot create key directory", dir);
     const std::string parent = fs::path(dir).parent_path().string();
     LEDGER_RETURN_IF_ERROR(SyncDirectory(parent.empty() ? "." : parent));
   }
-  if (!fs::is_directory(dir, ec)) return Status::IoError(fmt::format("key store {} is not a directory", dir));
+  if (!fs::is_directory(dir, ec))
+    return Status::IoError(fmt::format("key store {} is not a directory", dir));
   // Whatever created it, the keys are for the ledger's owner only.
   if (::chmod(dir.c_str(), 0700) != 0) return Errno("cannot restrict key directory", dir);
   return std::unique_ptr<KeyStore>(new KeyStore(dir));
@@ -43,12 +45,14 @@ Result<std::unique_ptr<KeyStore>> KeyStore::Open(const std::string& dir) {
 
 std::string KeyStore::Base(std::string_view consumer_id) const {
   uint8_t h[16];
-  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(consumer_id.data()), consumer_id.size(),
-                     nullptr, 0);
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(consumer_id.data()),
+                     consumer_id.size(), nullptr, 0);
   return dir_ + "/" + HexOf(h, sizeof h);
 }
 
-std::string KeyStore::KeyPath(std::string_view consumer_id) const { return Base(consumer_id) + ".key"; }
+std::string KeyStore::KeyPath(std::string_view consumer_id) const {
+  return Base(consumer_id) + ".key";
+}
 
 Result<std::optional<ConsumerKey>> KeyStore::Find(std::string_view consumer_id) const {
   const std::string path = KeyPath(consumer_id);
@@ -61,7 +65,8 @@ Result<std::optional<ConsumerKey>> KeyStore::Find(std::string_view consumer_id) 
   const ssize_t n = ::read(fd, key.data(), key.size());
   ::close(fd);
   if (n != static_cast<ssize_t>(key.size())) {
-    return Status::Corruption(fmt::format("key file {} holds {} bytes, expected {}", path, n, key.size()));
+    return Status::Corruption(
+        fmt::format("key file {} holds {} bytes, expected {}", path, n, key.size()));
   }
   return std::optional<ConsumerKey>(key);
 }
@@ -79,7 +84,8 @@ Result<ConsumerKey> KeyStore::GetOrCreate(std::string_view consumer_id) {
   uint8_t suffix[8];
   randombytes_buf(suffix, sizeof suffix);
   const std::string tmp = Base(consumer_id) + ".tmp-" + HexOf(suffix, sizeof suffix);
-  Status s = CreateSecretFile(tmp, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  Status s = CreateSecretFile(
+      tmp, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   if (!s.ok()) return s;
   const std::string path = KeyPath(consumer_id);
   // link() fails if another writer got there first: then its key is the key.
@@ -107,13 +113,15 @@ Result<KeyStore::Erased> KeyStore::Erase(std::string_view consumer_id) {
     if (errno != ENOENT) return Errno("cannot open key", path);
     if (WasErased(consumer_id)) return Erased::kAlready;
     return Status::NotFound(fmt::format(
-        "no personal data is kept for consumer {} (no complaint filed with a name or phone)", consumer_id));
+        "no personal data is kept for consumer {} (no complaint filed with a name or phone)",
+        consumer_id));
   }
   // Overwrite in place before unlinking, so the blocks that held the key
   // hold zeros (see RELIABILITY.md for what this does not cover).
   const ConsumerKey zeros{};
-  const bool ok = ::pwrite(fd, zeros.data(), zeros.size(), 0) == static_cast<ssize_t>(zeros.size()) &&
-                  ::fdatasync(fd) == 0;
+  const bool ok =
+      ::pwrite(fd, zeros.data(), zeros.size(), 0) == static_cast<ssize_t>(zeros.size()) &&
+      ::fdatasync(fd) == 0;
   const int saved = errno;
   ::close(fd);
   errno = saved;

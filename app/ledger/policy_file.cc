@@ -10,7 +10,8 @@ namespace ledger {
 Result<std::string> PolicyDocument(const std::string& name_or_path) {
   if (auto builtin = BuiltinPolicyText(name_or_path)) return std::string(*builtin);
   std::ifstream in(name_or_path);
-  if (!in) return Status::NotFound(fmt::format("policy '{}': cannot read {}", name_or_path, name_or_path));
+  if (!in)
+    return Status::NotFound(fmt::format("policy '{}': cannot read {}", name_or_path, name_or_path));
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

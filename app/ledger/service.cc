@@ -3,25 +3,25 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <queue>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "app/ledger/key_store.h"
+#include "app/ledger/policy_file.h"
+#include "engine/event_subject.h"
 #include "engine/personal_data.h"
 #include "events/codec.h"
 #include "events/open_log.h"
 #include "projections/keys.h"
 #include "projections/views.h"
-#include "engine/event_subject.h"
-#include "app/ledger/key_store.h"
-#include "app/ledger/policy_file.h"
 
 namespace ledger {
 
@@ -63,28 +63,32 @@ std::string TimerCause(const Timer& t) {
                      t.case_id, t.window);
 }
 
-
 }  // namespace
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const Clock& clock) {
   std::error_code ec;
   fs::create_directories(options.data_dir, ec);
-  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.data_dir, ec.message()));
+  if (ec)
+    return Status::IoError(fmt::format("cannot create {}: {}", options.data_dir, ec.message()));
   LEDGER_ASSIGN_OR_RETURN(Policy policy, ResolvePolicy(options));
   const LogLocation where{options.log_uri, options.data_dir, options.partitions};
   LEDGER_ASSIGN_OR_RETURN(auto log, OpenEventLog(where));
   std::unique_ptr<IndicatorSink> sink;
   if (!options.log_uri.empty() && options.log_uri != "embedded") {
     LEDGER_ASSIGN_OR_RETURN(KafkaLocation k, ParseKafkaUri(options.log_uri));
-    LEDGER_ASSIGN_OR_RETURN(sink, KafkaIndicatorSink::Open(k.bootstrap, IndicatorTopicFor(k.topic), log->partitions()));
+    LEDGER_ASSIGN_OR_RETURN(
+        sink, KafkaIndicatorSink::Open(k.bootstrap, IndicatorTopicFor(k.topic), log->partitions()));
   }
   LEDGER_ASSIGN_OR_RETURN(auto keys, KeyStore::Open(KeysDirFor(options.data_dir)));
-  LEDGER_ASSIGN_OR_RETURN(auto ledger, Open(std::move(log), ViewsDirFor(where), std::move(policy), clock, std::move(sink)));
+  LEDGER_ASSIGN_OR_RETURN(auto ledger, Open(std::move(log), ViewsDirFor(where), std::move(policy),
+                                            clock, std::move(sink)));
   ledger->SetKeyStore(std::move(keys));
   return ledger;
 }
 
-std::string KeysDirFor(const std::string& data_dir) { return (fs::path(data_dir) / "keys").string(); }
+std::string KeysDirFor(const std::string& data_dir) {
+  return (fs::path(data_dir) / "keys").string();
+}
 
 void Ledger::SetKeyStore(std::unique_ptr<KeyStore> keys) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -93,7 +97,8 @@ void Ledger::SetKeyStore(std::unique_ptr<KeyStore> keys) {
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<EventLog> log,
                                              const std::string& views_dir, Policy policy,
-                                             const Clock& clock, std::unique_ptr<IndicatorSink> sink) {
+                                             const Clock& clock,
+                                             std::unique_ptr<IndicatorSink> sink) {
   LEDGER_ASSIGN_OR_RETURN(auto views, ViewStore::Open(views_dir));
   std::unique_ptr<Ledger> l(new Ledger(std::move(log), std::move(views), std::move(policy), clock));
   if (sink) l->SetIndicatorSink(std::move(sink));
@@ -157,8 +162,8 @@ Result<TimeMs> Ledger::LedgerTime() {
 Status Ledger::StageDrafts(std::vector<Draft>& drafts, const std::string& merchant_id,
                            const std::string& case_id, const std::string& command_id,
                            const std::string& causation, const fb::ActorT& actor,
-                           const std::string& digest, TimeMs at,
-                           std::vector<PendingRecord>& out, std::vector<Timer>* new_timers) {
+                           const std::string& digest, TimeMs at, std::vector<PendingRecord>& out,
+                           std::vector<Timer>* new_timers) {
   for (size_t i = 0; i < drafts.size(); ++i) {
     fb::EventT e;
     e.event_id = fmt::format("{}/{}", command_id.empty() ? causation : command_id, i);
@@ -207,10 +212,11 @@ Outcome Ledger::DecideOne(const ParsedCommand& parsed, TimeMs now,
   if (!prior.ok()) return fail(prior.status());
   if (prior.value()) {
     auto j = nlohmann::json::parse(**prior, nullptr, false);
-    const std::string digest = HexOf(reinterpret_cast<const uint8_t*>(parsed.digest.data()), parsed.digest.size());
+    const std::string digest =
+        HexOf(reinterpret_cast<const uint8_t*>(parsed.digest.data()), parsed.digest.size());
     if (!j.is_object() || j.value("digest", "") != digest) {
-      return fail(Status::Conflict(fmt::format(
-          "command id {} was already used for a different command", command_id)));
+      return fail(Status::Conflict(
+          fmt::format("command id {} was already used for a different command", command_id)));
     }
     out.result = j;
     out.result["replayed"] = true;
@@ -219,7 +225,8 @@ Outcome Ledger::DecideOne(const ParsedCommand& parsed, TimeMs now,
 
   std::string case_id = CommandCaseId(cmd);
   std::string merchant_id = CommandMerchantId(cmd);
-  if (cmd.command_type() == fb::Command::FileComplaint && case_id.empty()) case_id = CaseIdFor(command_id);
+  if (cmd.command_type() == fb::Command::FileComplaint && case_id.empty())
+    case_id = CaseIdFor(command_id);
   DecideContext ctx(policy_, now);
   if (!case_id.empty()) {
     auto c = projector_.Case(case_id);
@@ -227,8 +234,8 @@ Outcome Ledger::DecideOne(const ParsedCommand& parsed, TimeMs now,
     ctx.case_state = c.value();
     if (ctx.case_state && cmd.command_type() != fb::Command::FileComplaint) {
       if (!merchant_id.empty() && merchant_id != ctx.case_state->merchant_id) {
-        return fail(Status::InvalidArgument(fmt::format("case {} is not a case against merchant {}",
-                                                        case_id, merchant_id)));
+        return fail(Status::InvalidArgument(
+            fmt::format("case {} is not a case against merchant {}", case_id, merchant_id)));
       }
       merchant_id = ctx.case_state->merchant_id;
     }
@@ -258,7 +265,8 @@ Outcome Ledger::DecideOne(const ParsedCommand& parsed, TimeMs now,
   auto drafts = Decide(cmd, case_id, ctx);
   if (!drafts.ok()) return fail(drafts.status());
   // Before anything is appended: the key is durable first (personal_data.h).
-  if (Status sealed = SealPersonalData(cmd, drafts.value(), keys_.get()); !sealed.ok()) return fail(sealed);
+  if (Status sealed = SealPersonalData(cmd, drafts.value(), keys_.get()); !sealed.ok())
+    return fail(sealed);
   std::unique_ptr<fb::ActorT> actor(cmd.actor()->UnPack());
   const size_t first = records.size();
   Status s = StageDrafts(drafts.value(), merchant_id, case_id, command_id, command_id, *actor,
@@ -288,8 +296,8 @@ Result<std::vector<Position>> Ledger::AppendAndCommit(std::vector<PendingRecord>
   if (!s.ok()) {
     projector_.Discard();
     stale_ = true;
-    return Status::IoError(fmt::format("events appended but views not updated ({}); they catch up from the log",
-                                       s.message()));
+    return Status::IoError(fmt::format(
+        "events appended but views not updated ({}); they catch up from the log", s.message()));
   }
   PublishIndicators();
   return positions;
@@ -350,7 +358,8 @@ std::vector<Outcome> Ledger::Submit(const std::vector<ParsedCommand>& commands) 
   size_t next = 0;
   for (Waiter* w : group) {
     w->outcomes.assign(std::make_move_iterator(outcomes.begin() + static_cast<ptrdiff_t>(next)),
-                       std::make_move_iterator(outcomes.begin() + static_cast<ptrdiff_t>(next + w->commands->size())));
+                       std::make_move_iterator(outcomes.begin() +
+                                               static_cast<ptrdiff_t>(next + w->commands->size())));
     next += w->commands->size();
     queue_.pop_front();
     if (w != &me) {
@@ -379,9 +388,10 @@ std::vector<Outcome> Ledger::CommitGroup(const std::vector<const ParsedCommand*>
   auto ledger_time = LedgerTime();
   if (!ledger_time.ok()) return fail_all(ledger_time.status());
   if (now < ledger_time.value()) {
-    return fail_all(Status::Conflict(fmt::format(
-        "the clock reads {}, before the ledger's latest event at {}: refusing to write events out of order",
-        FormatTime(now), FormatTime(ledger_time.value()))));
+    return fail_all(
+        Status::Conflict(fmt::format("the clock reads {}, before the ledger's latest event at {}: "
+                                     "refusing to write events out of order",
+                                     FormatTime(now), FormatTime(ledger_time.value()))));
   }
   auto ticked = TickLocked(now);
   if (!ticked.ok()) return fail_all(ticked.status());
@@ -456,8 +466,9 @@ Result<size_t> Ledger::TickAt(std::optional<TimeMs> at) {
   const TimeMs until = at ? *at : clock_.Now();
   LEDGER_ASSIGN_OR_RETURN(TimeMs ledger_time, LedgerTime());
   if (until < ledger_time) {
-    return Status::Conflict(fmt::format("cannot tick until {}: the ledger already holds events at {}",
-                                        FormatTime(until), FormatTime(ledger_time)));
+    return Status::Conflict(
+        fmt::format("cannot tick until {}: the ledger already holds events at {}",
+                    FormatTime(until), FormatTime(ledger_time)));
   }
   return TickLocked(until);
 }
@@ -476,8 +487,9 @@ Result<size_t> Ledger::TickLocked(TimeMs until) {
     // Every timer due before the last tick's end has fired or lapsed, and no
     // new timer is ever due before the event that sets it: start there, past
     // the deleted timers.
-    LEDGER_ASSIGN_OR_RETURN(auto keys, views_->KeysBetween(Cf::kTimers, keys::TimersFrom(tick_floor_),
-                                                           keys::TimersFrom(until + 1), kScan));
+    LEDGER_ASSIGN_OR_RETURN(auto keys,
+                            views_->KeysBetween(Cf::kTimers, keys::TimersFrom(tick_floor_),
+                                                keys::TimersFrom(until + 1), kScan));
     if (keys.empty()) break;
     std::priority_queue<Timer, std::vector<Timer>, decltype(later)> heap(later);
     for (const auto& k : keys) {
@@ -505,10 +517,9 @@ Result<size_t> Ledger::TickLocked(TimeMs until) {
       ctx.merchant = m;
       auto drafts = DecideTimer(t, ctx);
       std::vector<Timer> new_timers;
-      LEDGER_RETURN_IF_ERROR(StageDrafts(drafts, t.merchant_id,
-                                         t.kind == TimerKind::kDelayDecay ? std::string() : t.case_id,
-                                         "", TimerCause(t), system_actor, "", t.due, records,
-                                         &new_timers));
+      LEDGER_RETURN_IF_ERROR(StageDrafts(
+          drafts, t.merchant_id, t.kind == TimerKind::kDelayDecay ? std::string() : t.case_id, "",
+          TimerCause(t), system_actor, "", t.due, records, &new_timers));
       for (auto& nt : new_timers) {
         if (nt.due <= horizon) heap.push(std::move(nt));
       }
@@ -517,7 +528,8 @@ Result<size_t> Ledger::TickLocked(TimeMs until) {
     const bool progressed = !records.empty();
     LEDGER_RETURN_IF_ERROR(AppendAndCommit(std::move(records)).status());
     if (!progressed) {
-      return Status::Corruption("timekeeper: due timers produced no events (views out of step with the rules)");
+      return Status::Corruption(
+          "timekeeper: due timers produced no events (views out of step with the rules)");
     }
   }
   tick_floor_ = std::max(tick_floor_, until);

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/ledger/command_codec.h"
+#include "app/ledger/key_store.h"
 #include "engine/decide.h"
 #include "engine/personal_data.h"
 #include "engine/policy.h"
@@ -38,7 +39,6 @@
 #include "projections/apply.h"
 #include "projections/projector.h"
 #include "projections/store.h"
-#include "app/ledger/key_store.h"
 
 namespace ledger {
 
@@ -149,7 +149,7 @@ class Ledger {
   // A group takes at most this many commands (a call larger than this is
   // still one group); bounds the latency a group adds to the next one.
   static constexpr size_t kMaxGroup = 4096;
-  std::mutex queue_mu_;  // guards queue_ and the Waiters in it
+  std::mutex queue_mu_;        // guards queue_ and the Waiters in it
   std::deque<Waiter*> queue_;  // the front one commits; the others wait
 
   std::mutex mu_;  // guards everything below

@@ -5,7 +5,10 @@
 namespace ledger {
 
 Timekeeper::Timekeeper(Ledger& ledger, int64_t interval_ms, Observer observer)
-    : ledger_(ledger), interval_ms_(interval_ms), observer_(std::move(observer)), thread_([this] { Run(); }) {}
+    : ledger_(ledger),
+      interval_ms_(interval_ms),
+      observer_(std::move(observer)),
+      thread_([this] { Run(); }) {}
 
 Timekeeper::~Timekeeper() { Stop(); }
 

@@ -23,8 +23,8 @@ namespace ledger {
 
 struct WorkloadOptions {
   uint64_t seed = 42;
-  uint32_t merchants = 15561;             // eNamad symbol holders
-  uint32_t complaints_per_month = 2600;   // eNamad's filing rate
+  uint32_t merchants = 15561;            // eNamad symbol holders
+  uint32_t complaints_per_month = 2600;  // eNamad's filing rate
   uint32_t months = 12;
   std::string start = "2025-01-01";
   // Commands whose times fall in one step go in one durable batch; times are
@@ -37,7 +37,7 @@ struct WorkloadOptions {
 struct WorkloadReport {
   uint64_t commands = 0;
   uint64_t accepted = 0;
-  uint64_t refused = 0;   // refusals the rules made (e.g. filing against a suspended merchant)
+  uint64_t refused = 0;  // refusals the rules made (e.g. filing against a suspended merchant)
   uint64_t events = 0;
   uint64_t complaints = 0;
   double seconds = 0;
@@ -47,7 +47,8 @@ struct WorkloadReport {
 
 // Runs the workload on `ledger`, whose clock must be `clock` (moved by the
 // generator). `progress(events_so_far, estimated_total)` after each batch.
-Result<WorkloadReport> RunWorkload(Ledger& ledger, ManualClock& clock, const WorkloadOptions& options,
+Result<WorkloadReport> RunWorkload(Ledger& ledger, ManualClock& clock,
+                                   const WorkloadOptions& options,
                                    const std::function<void(uint64_t, uint64_t)>& progress);
 
 }  // namespace ledger

@@ -2,13 +2,14 @@
 #include <catch2/catch.hpp>
 
 #include "app/import/cfpb_csv.h"
-#include "common/text.h"
 #include "common/csv.h"
+#include "common/text.h"
 
 namespace ledger {
 namespace {
 
-std::vector<std::vector<std::string>> ReadAll(std::string_view text, std::vector<std::string>* errors = nullptr) {
+std::vector<std::vector<std::string>> ReadAll(std::string_view text,
+                                              std::vector<std::string>* errors = nullptr) {
   CsvReader r(text, 64);
   std::vector<std::vector<std::string>> out;
   while (true) {
@@ -37,9 +38,12 @@ TEST_CASE("A record starts on the line after the line breaks of the record befor
   CHECK(r.Next().value()->line == 5);
 }
 
-TEST_CASE("Malformed records are errors naming the line; the reader goes on at the next line", "[cfpb]") {
+TEST_CASE("Malformed records are errors naming the line; the reader goes on at the next line",
+          "[cfpb]") {
   std::vector<std::string> errors;
-  auto rows = ReadAll("ok,1\nbad\"quote,2\n\"closed\"x,3\n" + std::string(100, 'y') + "\nok,4\n\"never closed\n", &errors);
+  auto rows = ReadAll(
+      "ok,1\nbad\"quote,2\n\"closed\"x,3\n" + std::string(100, 'y') + "\nok,4\n\"never closed\n",
+      &errors);
   REQUIRE(errors.size() == 4);
   CHECK(errors[0] == "line 2: a quote inside unquoted field 1");
   CHECK(errors[1] == "line 3: text after the closing quote of field 1");
@@ -82,10 +86,12 @@ TEST_CASE("A record read again alone from its offset and line is the same record
 }
 
 TEST_CASE("Headers of every layout are recognised; anything else is not a header", "[cfpb]") {
-  auto snake = RecogniseCfpbHeader({"date_received", "product", "zipcode", "company", "consumer_disputed?", "complaint_id"});
+  auto snake = RecogniseCfpbHeader(
+      {"date_received", "product", "zipcode", "company", "consumer_disputed?", "complaint_id"});
   REQUIRE(snake);
   CHECK((*snake)[2] == CfpbColumn::kZip);
-  auto y2014 = RecogniseCfpbHeader({"Complaint ID", "ZIP code", "Date received", "Company", "Company response", "Timely response?"});
+  auto y2014 = RecogniseCfpbHeader({"Complaint ID", "ZIP code", "Date received", "Company",
+                                    "Company response", "Timely response?"});
   REQUIRE(y2014);
   CHECK((*y2014)[4] == CfpbColumn::kCompanyResponse);
   CHECK_FALSE(RecogniseCfpbHeader({"Archive:  /Users/x/complaints.csv.zip"}));
@@ -94,22 +100,25 @@ TEST_CASE("Headers of every layout are recognised; anything else is not a header
   CHECK_FALSE(RecogniseCfpbHeader({"Date received", "Company", "Company"}));
 }
 
-TEST_CASE("UTF-8 is checked as JSON needs it: no overlong forms, surrogates or code points past U+10FFFF", "[cfpb]") {
+TEST_CASE(
+    "UTF-8 is checked as JSON needs it: no overlong forms, surrogates or code points past U+10FFFF",
+    "[cfpb]") {
   CHECK(IsUtf8("plain ASCII\n\ttabs"));
-  CHECK(IsUtf8("\xD8\xB4\xDA\xA9\xD8\xA7\xDB\x8C\xD8\xAA"));  // شکایت
+  CHECK(IsUtf8("\xD8\xB4\xDA\xA9\xD8\xA7\xDB\x8C\xD8\xAA"));        // شکایت
   CHECK(IsUtf8("\xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF"));  // €, an emoji, U+10FFFF
-  CHECK_FALSE(IsUtf8("\xC0\x80"));          // overlong NUL
-  CHECK_FALSE(IsUtf8("\xE0\x80\xAF"));      // overlong '/'
-  CHECK_FALSE(IsUtf8("\xF0\x80\x80\xAF"));  // overlong '/'
-  CHECK_FALSE(IsUtf8("\xED\xA0\x80"));      // a surrogate
-  CHECK_FALSE(IsUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
-  CHECK_FALSE(IsUtf8("\xE2\x82"));          // cut off
-  CHECK_FALSE(IsUtf8("\xA3"));              // a stray continuation byte
+  CHECK_FALSE(IsUtf8("\xC0\x80"));                                  // overlong NUL
+  CHECK_FALSE(IsUtf8("\xE0\x80\xAF"));                              // overlong '/'
+  CHECK_FALSE(IsUtf8("\xF0\x80\x80\xAF"));                          // overlong '/'
+  CHECK_FALSE(IsUtf8("\xED\xA0\x80"));                              // a surrogate
+  CHECK_FALSE(IsUtf8("\xF4\x90\x80\x80"));                          // past U+10FFFF
+  CHECK_FALSE(IsUtf8("\xE2\x82"));                                  // cut off
+  CHECK_FALSE(IsUtf8("\xA3"));                                      // a stray continuation byte
   CHECK(Utf8SequenceLength("a\xD8\xB4", 1) == 2);
 }
 
 TEST_CASE("A row whose text JSON cannot carry is refused naming the field", "[cfpb]") {
-  auto cols = RecogniseCfpbHeader({"Date received", "Company", "Consumer complaint narrative", "Complaint ID"});
+  auto cols = RecogniseCfpbHeader(
+      {"Date received", "Company", "Consumer complaint narrative", "Complaint ID"});
   REQUIRE(cols);
   CsvRecord rec;
   rec.line = 2;

@@ -9,9 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "app/ledger/policy_file.h"
 #include "events/embedded_log.h"
 #include "tests/support/fixture.h"
-#include "app/ledger/policy_file.h"
 
 using namespace ledger;
 using namespace ledger::test;
@@ -90,17 +90,21 @@ constexpr int kMerchants = 8;
 void RegisterMerchants(Opened& o) {
   std::vector<ParsedCommand> regs;
   for (int m = 0; m < kMerchants; ++m) {
-    regs.push_back(o.Parse(C::RegisterMerchant, fb::Role::operator_, "centre",
-                           fmt::format(R"({{"merchant_id":"m{}","name":"Shop","licence_date":"2024-01-01","domains":["m{}.ir"]}})", m, m),
-                           fmt::format("reg-{}", m)));
+    regs.push_back(o.Parse(
+        C::RegisterMerchant, fb::Role::operator_, "centre",
+        fmt::format(
+            R"({{"merchant_id":"m{}","name":"Shop","licence_date":"2024-01-01","domains":["m{}.ir"]}})",
+            m, m),
+        fmt::format("reg-{}", m)));
   }
   for (const auto& out : o.ledger->Submit(regs)) REQUIRE(out.status.ok());
 }
 
 std::string Complaint(int merchant, const std::string& ref, int amount = 500000) {
-  return fmt::format(R"({{"merchant_id":"m{}","consumer_id":"u-1","reference_number":"{}","terminal":"T-9",)"
-                     R"("purchase_date":"2026-02-20","amount":{},"invoice_number":"I-{}","category":"non_delivery"}})",
-                     merchant, ref, amount, ref);
+  return fmt::format(
+      R"({{"merchant_id":"m{}","consumer_id":"u-1","reference_number":"{}","terminal":"T-9",)"
+      R"("purchase_date":"2026-02-20","amount":{},"invoice_number":"I-{}","category":"non_delivery"}})",
+      merchant, ref, amount, ref);
 }
 
 // What a caller learns: the code, whether it replayed, the case, the events.
@@ -136,29 +140,40 @@ std::vector<Seen> Script(int caller, int rounds, SubmitFn&& submit) {
   std::vector<Seen> seen;
   const int m = caller % kMerchants;
   const std::string merchant = fmt::format("m{}", m);
-  auto run = [&](C type, fb::Role role, const std::string& who, const std::string& body, const std::string& id) {
+  auto run = [&](C type, fb::Role role, const std::string& who, const std::string& body,
+                 const std::string& id) {
     seen.push_back(Summarise(id, submit(type, role, who, body, id)));
     return seen.back();
   };
   for (int r = 0; r < rounds; ++r) {
     const std::string ref = fmt::format("c{}-r{}", caller, r);
     const std::string file_id = "file-" + ref;
-    const std::string case_id = run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(m, ref), file_id).case_id;
-    run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(m, ref), file_id);              // retry: replays
-    run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(m, ref, 7), file_id);           // same id, other command
-    run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(m, ref), "again-" + ref);       // same transaction
-    run(C::Accept, fb::Role::consumer, "u-1", Fixture::CaseBody(case_id), "acc-early-" + ref);  // nothing to accept yet
-    run(C::VerifyTransaction, fb::Role::operator_, "centre", Fixture::CaseBody(case_id), "ver-" + ref);
-    run(C::Respond, fb::Role::merchant, merchant, Fixture::CaseBody(case_id, R"(,"message":"sent")"), "resp-" + ref);
-    run(C::Respond, fb::Role::merchant, "m-stranger", Fixture::CaseBody(case_id, R"(,"message":"x")"), "");
+    const std::string case_id =
+        run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(m, ref), file_id).case_id;
+    run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(m, ref), file_id);  // retry: replays
+    run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(m, ref, 7),
+        file_id);  // same id, other command
+    run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(m, ref),
+        "again-" + ref);  // same transaction
+    run(C::Accept, fb::Role::consumer, "u-1", Fixture::CaseBody(case_id),
+        "acc-early-" + ref);  // nothing to accept yet
+    run(C::VerifyTransaction, fb::Role::operator_, "centre", Fixture::CaseBody(case_id),
+        "ver-" + ref);
+    run(C::Respond, fb::Role::merchant, merchant,
+        Fixture::CaseBody(case_id, R"(,"message":"sent")"), "resp-" + ref);
+    run(C::Respond, fb::Role::merchant, "m-stranger",
+        Fixture::CaseBody(case_id, R"(,"message":"x")"), "");
     run(C::Accept, fb::Role::consumer, "u-1", Fixture::CaseBody(case_id), "acc-" + ref);
-    run(C::Accept, fb::Role::consumer, "u-1", Fixture::CaseBody(case_id), "acc-" + ref);        // retry: replays
-    run(C::Accept, fb::Role::consumer, "u-1", Fixture::CaseBody(case_id), "acc-twice-" + ref);  // closed case
+    run(C::Accept, fb::Role::consumer, "u-1", Fixture::CaseBody(case_id),
+        "acc-" + ref);  // retry: replays
+    run(C::Accept, fb::Role::consumer, "u-1", Fixture::CaseBody(case_id),
+        "acc-twice-" + ref);  // closed case
     // Contested with the neighbouring caller: one command id both send, and
     // one transaction both file under their own ids.
     const std::string shared = fmt::format("s{}-r{}", caller / 2, r);
     const int pair_merchant = (caller / 2 * 2) % kMerchants;
-    run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(pair_merchant, shared), "shared-" + shared);
+    run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(pair_merchant, shared),
+        "shared-" + shared);
     run(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(pair_merchant, shared + "t"),
         fmt::format("own-{}-{}", caller, r));
   }
@@ -179,11 +194,12 @@ TEST_CASE("Concurrent callers get a serial run's outcomes and their events land 
   std::vector<std::thread> callers;
   for (int c = 0; c < kCallers; ++c) {
     callers.emplace_back([&, c] {
-      seen[c] = Script(c, kRounds, [&](C type, fb::Role role, const std::string& who, const std::string& body,
-                                       const std::string& id) {
-        auto p = live.ledger->codec().ParseBody(type, body, id, role, who);
-        return live.ledger->SubmitOne(p.value());
-      });
+      seen[c] = Script(c, kRounds,
+                       [&](C type, fb::Role role, const std::string& who, const std::string& body,
+                           const std::string& id) {
+                         auto p = live.ledger->codec().ParseBody(type, body, id, role, who);
+                         return live.ledger->SubmitOne(p.value());
+                       });
     });
   }
   for (auto& t : callers) t.join();
@@ -193,10 +209,11 @@ TEST_CASE("Concurrent callers get a serial run's outcomes and their events land 
   RegisterMerchants(serial);
   std::vector<std::vector<Seen>> expected(kCallers);
   for (int c = 0; c < kCallers; ++c) {
-    expected[c] = Script(c, kRounds, [&](C type, fb::Role role, const std::string& who, const std::string& body,
-                                         const std::string& id) {
-      return serial.ledger->SubmitOne(serial.Parse(type, role, who, body, id));
-    });
+    expected[c] = Script(c, kRounds,
+                         [&](C type, fb::Role role, const std::string& who, const std::string& body,
+                             const std::string& id) {
+                           return serial.ledger->SubmitOne(serial.Parse(type, role, who, body, id));
+                         });
   }
 
   const size_t per_round = expected[0].size() / kRounds;
@@ -223,8 +240,10 @@ TEST_CASE("Concurrent callers get a serial run's outcomes and their events land 
       } else {
         // Both neighbours filed this transaction: one filing wins.
         const int key = (c / 2) * 1000 + static_cast<int>(i / per_round);
-        if (got.code == Code::kOk) transaction_winners[key]++;
-        else CHECK(got.code == Code::kConflict);
+        if (got.code == Code::kOk)
+          transaction_winners[key]++;
+        else
+          CHECK(got.code == Code::kConflict);
       }
     }
   }
@@ -270,7 +289,8 @@ TEST_CASE("Concurrent callers get a serial run's outcomes and their events land 
   CHECK(fresh->Digest().value() == live.ledger->views().Digest().value());
 }
 
-TEST_CASE("A duplicate and an illegal step inside one group behave as in a serial run", "[group-commit]") {
+TEST_CASE("A duplicate and an illegal step inside one group behave as in a serial run",
+          "[group-commit]") {
   Opened grouped(true), serial(false);
   RegisterMerchants(grouped);
   RegisterMerchants(serial);
@@ -281,7 +301,8 @@ TEST_CASE("A duplicate and an illegal step inside one group behave as in a seria
         o.Parse(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(1, "g-1"), "g-file-2"),
         o.Parse(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(1, "g-2"), "g-file"),
         o.Parse(C::Accept, fb::Role::consumer, "u-1", Fixture::CaseBody("C-none"), "g-acc"),
-        o.Parse(C::SuspendMerchant, fb::Role::operator_, "centre", R"({"merchant_id":"m1","reason":"audit"})", "g-susp"),
+        o.Parse(C::SuspendMerchant, fb::Role::operator_, "centre",
+                R"({"merchant_id":"m1","reason":"audit"})", "g-susp"),
         o.Parse(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(1, "g-3"), "g-file-3"),
     };
   };
@@ -290,21 +311,24 @@ TEST_CASE("A duplicate and an illegal step inside one group behave as in a seria
   for (const auto& c : commands(serial)) one_by_one.push_back(serial.ledger->SubmitOne(c));
   REQUIRE(group.size() == one_by_one.size());
   for (size_t i = 0; i < group.size(); ++i) {
-    INFO("command " << i << ": " << group[i].result.dump() << " vs " << one_by_one[i].result.dump());
+    INFO("command " << i << ": " << group[i].result.dump() << " vs "
+                    << one_by_one[i].result.dump());
     CHECK(group[i].status.code() == one_by_one[i].status.code());
-    CHECK(group[i].result.value("replayed", false) == one_by_one[i].result.value("replayed", false));
+    CHECK(group[i].result.value("replayed", false) ==
+          one_by_one[i].result.value("replayed", false));
     CHECK(group[i].result.value("case_id", "") == one_by_one[i].result.value("case_id", ""));
   }
   CHECK(group[1].result.value("replayed", false));
   CHECK(group[1].result["case_id"] == group[0].result["case_id"]);
-  CHECK(group[2].status.code() == Code::kConflict);   // the transaction is taken
-  CHECK(group[3].status.code() == Code::kConflict);   // the id names another command
+  CHECK(group[2].status.code() == Code::kConflict);  // the transaction is taken
+  CHECK(group[3].status.code() == Code::kConflict);  // the id names another command
   CHECK(group[4].status.code() == Code::kNotFound);
   CHECK(grouped.All().size() == serial.All().size());
   CHECK(grouped.ledger->views().Digest().value() == serial.ledger->views().Digest().value());
 }
 
-TEST_CASE("A failed append fails every command of its group and leaves nothing behind", "[group-commit]") {
+TEST_CASE("A failed append fails every command of its group and leaves nothing behind",
+          "[group-commit]") {
   constexpr int kCallers = 12;
   Opened o(true);
   RegisterMerchants(o);
@@ -315,7 +339,8 @@ TEST_CASE("A failed append fails every command of its group and leaves nothing b
   std::vector<std::thread> callers;
   auto file = [&](int c, int n) {
     const std::string ref = fmt::format("fail-{}-{}", c, n);
-    return o.Parse(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(c % kMerchants, ref), "id-" + ref);
+    return o.Parse(C::FileComplaint, fb::Role::consumer, "u-1", Complaint(c % kMerchants, ref),
+                   "id-" + ref);
   };
   // Parsed here: Catch's assertions (inside Parse) are not thread-safe.
   std::vector<std::vector<ParsedCommand>> calls;

@@ -40,21 +40,24 @@ TEST_CASE("Bad filings are refused with a clear error and change nothing", "[inp
                 "required field is missing: terminal");
   RefusedFiling(f, Replace(good, R"("terminal":"T-9",)", R"("terminal":"T-9","colour":"red",)"),
                 Code::kInvalidArgument, "unknown field: colour");
-  RefusedFiling(f, Replace(good, R"("amount":500000)", R"("amount":"lots")"), Code::kInvalidArgument,
-                "bad command JSON");
+  RefusedFiling(f, Replace(good, R"("amount":500000)", R"("amount":"lots")"),
+                Code::kInvalidArgument, "bad command JSON");
   RefusedFiling(f, Replace(good, R"("amount":500000)", R"("amount":0)"), Code::kInvalidArgument,
                 "amount must be positive");
   RefusedFiling(f, Replace(good, R"("amount":500000)", R"("amount":-5)"), Code::kInvalidArgument,
                 "amount must be positive");
-  RefusedFiling(f, Replace(good, R"("amount":500000,)", ""), Code::kInvalidArgument, "'amount' is required");
+  RefusedFiling(f, Replace(good, R"("amount":500000,)", ""), Code::kInvalidArgument,
+                "'amount' is required");
   RefusedFiling(f, Replace(good, R"("category":"non_delivery")", R"("category":"sadness")"),
                 Code::kInvalidArgument, "sadness");
-  RefusedFiling(f, Replace(good, R"("merchant_id":"m1")", R"("merchant_id":"nobody")"), Code::kNotFound,
-                "merchant nobody is not registered");
-  RefusedFiling(f, Replace(good, R"("category")", R"("payment_method":"cash","category")"), Code::kRejected,
-                "cash purchases cannot be filed");
-  RefusedFiling(f, Replace(good, "2026-02-20", "2026-03-02"), Code::kInvalidArgument, "in the future");
-  RefusedFiling(f, Replace(good, "2026-02-20", "2026-02-30"), Code::kInvalidArgument, "not a UTC time");
+  RefusedFiling(f, Replace(good, R"("merchant_id":"m1")", R"("merchant_id":"nobody")"),
+                Code::kNotFound, "merchant nobody is not registered");
+  RefusedFiling(f, Replace(good, R"("category")", R"("payment_method":"cash","category")"),
+                Code::kRejected, "cash purchases cannot be filed");
+  RefusedFiling(f, Replace(good, "2026-02-20", "2026-03-02"), Code::kInvalidArgument,
+                "in the future");
+  RefusedFiling(f, Replace(good, "2026-02-20", "2026-02-30"), Code::kInvalidArgument,
+                "not a UTC time");
   RefusedFiling(f, Replace(good, R"("invoice_number":"INV-R1",)", ""), Code::kInvalidArgument,
                 "invoice_number");
   RefusedFiling(f, Replace(good, R"("reference_number":"R1")", R"("reference_number":"")"),
@@ -66,28 +69,36 @@ TEST_CASE("A second complaint on the same transaction is refused", "[input][dupl
   f.RegisterMerchant("m1");
   const auto first = f.Accepted("m1", "R1");
   const uint64_t before = f.LogLength();
-  auto again = f.Run(C::FileComplaint, fb::Role::consumer, "u-2", Fixture::ComplaintBody("m1", "R1").replace(
-                                                                      Fixture::ComplaintBody("m1", "R1").find("u-1"), 3, "u-2"));
+  auto again = f.Run(C::FileComplaint, fb::Role::consumer, "u-2",
+                     Fixture::ComplaintBody("m1", "R1")
+                         .replace(Fixture::ComplaintBody("m1", "R1").find("u-1"), 3, "u-2"));
   CHECK(again.status.code() == Code::kConflict);
   CHECK(again.status.message().find(first) != std::string::npos);
   CHECK(f.LogLength() == before);
   // A different amount is a different transaction.
   auto other = f.Run(C::FileComplaint, fb::Role::consumer, "u-1",
-                     Fixture::ComplaintBody("m1", "R1").replace(Fixture::ComplaintBody("m1", "R1").find("500000"), 6, "500001"));
+                     Fixture::ComplaintBody("m1", "R1")
+                         .replace(Fixture::ComplaintBody("m1", "R1").find("500000"), 6, "500001"));
   CHECK(other.status.ok());
 }
 
-TEST_CASE("A rejected transaction frees the transaction for a corrected filing", "[input][duplicate]") {
+TEST_CASE("A rejected transaction frees the transaction for a corrected filing",
+          "[input][duplicate]") {
   Fixture f;
   f.RegisterMerchant("m1");
-  auto filed = f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "R1"));
+  auto filed =
+      f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "R1"));
   REQUIRE(filed.status.ok());
-  REQUIRE(f.Op(C::RejectTransaction, Fixture::CaseBody(filed.result["case_id"], R"(,"reason":"no such payment")")).status.ok());
+  REQUIRE(f.Op(C::RejectTransaction,
+               Fixture::CaseBody(filed.result["case_id"], R"(,"reason":"no such payment")"))
+              .status.ok());
   CHECK(f.Case(filed.result["case_id"]).status == fb::CaseStatus::rejected);
-  CHECK(f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "R1")).status.ok());
+  CHECK(f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "R1"))
+            .status.ok());
 }
 
-TEST_CASE("A retried command id returns the first result and appends nothing", "[input][idempotency]") {
+TEST_CASE("A retried command id returns the first result and appends nothing",
+          "[input][idempotency]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const std::string body = Fixture::ComplaintBody("m1", "R1");
@@ -101,12 +112,14 @@ TEST_CASE("A retried command id returns the first result and appends nothing", "
   CHECK(retry.result["events"] == first.result["events"]);
   CHECK(f.LogLength() == after_first);
   // The same id for another command is a conflict, not a replay.
-  auto reuse = f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "R2"), "file-1");
+  auto reuse = f.Run(C::FileComplaint, fb::Role::consumer, "u-1",
+                     Fixture::ComplaintBody("m1", "R2"), "file-1");
   CHECK(reuse.status.code() == Code::kConflict);
   CHECK(f.LogLength() == after_first);
 }
 
-TEST_CASE("A retry survives a restart: the command index is rebuilt from the log", "[input][idempotency]") {
+TEST_CASE("A retry survives a restart: the command index is rebuilt from the log",
+          "[input][idempotency]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const std::string body = Fixture::ComplaintBody("m1", "R1");
@@ -133,10 +146,10 @@ TEST_CASE("Actors act only on their own cases", "[input][access]") {
   CHECK(as(fb::Role::consumer, "u-1", C::Respond, R"(,"message":"x")") == Code::kPermissionDenied);
   CHECK(as(fb::Role::merchant, "m1", C::VerifyTransaction) == Code::kPermissionDenied);
   CHECK(f.Run(C::RegisterMerchant, fb::Role::merchant, "m3",
-              R"({"merchant_id":"m3","name":"x","licence_date":"2024-01-01","domains":["x.ir"]})").status.code() ==
-        Code::kPermissionDenied);
-  CHECK(f.Run(C::FileComplaint, fb::Role::consumer, "u-2", Fixture::ComplaintBody("m1", "R7")).status.code() ==
-        Code::kPermissionDenied);
+              R"({"merchant_id":"m3","name":"x","licence_date":"2024-01-01","domains":["x.ir"]})")
+            .status.code() == Code::kPermissionDenied);
+  CHECK(f.Run(C::FileComplaint, fb::Role::consumer, "u-2", Fixture::ComplaintBody("m1", "R7"))
+            .status.code() == Code::kPermissionDenied);
   CHECK(as(fb::Role::merchant, "m1", C::Respond, R"(,"message":"x")") == Code::kOk);
 }
 
@@ -154,8 +167,10 @@ TEST_CASE("Unknown cases and merchants are named in the error", "[input]") {
 TEST_CASE("Violations must be level 1, 2 or 3", "[input]") {
   Fixture f;
   f.RegisterMerchant("m1");
-  CHECK(f.Op(C::RecordViolation, R"({"merchant_id":"m1","level":4,"rule":"x"})").status.code() == Code::kInvalidArgument);
-  REQUIRE(f.Op(C::RecordViolation, R"({"merchant_id":"m1","level":3,"rule":"counterfeit goods"})").status.ok());
+  CHECK(f.Op(C::RecordViolation, R"({"merchant_id":"m1","level":4,"rule":"x"})").status.code() ==
+        Code::kInvalidArgument);
+  REQUIRE(f.Op(C::RecordViolation, R"({"merchant_id":"m1","level":3,"rule":"counterfeit goods"})")
+              .status.ok());
   CHECK(f.MerchantOf("m1").violations_l3 == 1);
 }
 
@@ -164,13 +179,17 @@ TEST_CASE("Arbitration fees outside the policy's 2-20 % are refused", "[input]")
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
   REQUIRE(f.Merchant(C::Respond, id, "m1", R"(,"message":"no")").status.ok());
-  CHECK(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":25)").status.code() == Code::kInvalidArgument);
-  CHECK(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":1.5)").status.code() == Code::kInvalidArgument);
-  CHECK(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration")").status.code() == Code::kInvalidArgument);
+  CHECK(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":25)")
+            .status.code() == Code::kInvalidArgument);
+  CHECK(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":1.5)")
+            .status.code() == Code::kInvalidArgument);
+  CHECK(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration")").status.code() ==
+        Code::kInvalidArgument);
   CHECK(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":20)").status.ok());
 }
 
-TEST_CASE("A clock behind the ledger is refused, so events never go back in time", "[input][clock]") {
+TEST_CASE("A clock behind the ledger is refused, so events never go back in time",
+          "[input][clock]") {
   Fixture f;
   f.RegisterMerchant("m1");
   f.clock().Advance(-kHourMs);
@@ -182,7 +201,8 @@ TEST_CASE("A clock behind the ledger is refused, so events never go back in time
 }
 
 // Every command in every state where DOMAIN.md does not allow it.
-TEST_CASE("Every illegal transition is refused, naming the case, its state and the command", "[input][transitions]") {
+TEST_CASE("Every illegal transition is refused, naming the case, its state and the command",
+          "[input][transitions]") {
   using S = fb::CaseStatus;
   // How to reach each state, from a fresh accepted case.
   struct Path {
@@ -195,33 +215,44 @@ TEST_CASE("Every illegal transition is refused, naming the case, its state and t
   std::vector<Path> paths = {
       {S::awaiting_response, [](Fixture&, const std::string&) {}},
       {S::awaiting_consumer, respond},
-      {S::negotiation_closed, [&](Fixture& f, const std::string& id) {
+      {S::negotiation_closed,
+       [&](Fixture& f, const std::string& id) {
          respond(f, id);
          REQUIRE(f.Merchant(C::DeclareSufficient, id, "m1").status.ok());
        }},
-      {S::in_mediation, [&](Fixture& f, const std::string& id) {
+      {S::in_mediation,
+       [&](Fixture& f, const std::string& id) {
          respond(f, id);
          REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"mediation")").status.ok());
        }},
-      {S::in_arbitration, [&](Fixture& f, const std::string& id) {
+      {S::in_arbitration,
+       [&](Fixture& f, const std::string& id) {
          respond(f, id);
-         REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":5)").status.ok());
+         REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":5)")
+                     .status.ok());
        }},
-      {S::awaiting_verdict, [&](Fixture& f, const std::string& id) {
+      {S::awaiting_verdict,
+       [&](Fixture& f, const std::string& id) {
          respond(f, id);
-         REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":5)").status.ok());
+         REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":5)")
+                     .status.ok());
          REQUIRE(f.Merchant(C::FileDefence, id, "m1", R"(,"statement":"s")").status.ok());
        }},
-      {S::remedy_due, [&](Fixture& f, const std::string& id) {
+      {S::remedy_due,
+       [&](Fixture& f, const std::string& id) {
          respond(f, id);
          REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"mediation")").status.ok());
-         REQUIRE(f.Op(C::IssueVerdict, Fixture::CaseBody(id, R"(,"in_favour_of":"consumer","remedy":"refund")")).status.ok());
+         REQUIRE(f.Op(C::IssueVerdict,
+                      Fixture::CaseBody(id, R"(,"in_favour_of":"consumer","remedy":"refund")"))
+                     .status.ok());
        }},
-      {S::closed, [&](Fixture& f, const std::string& id) {
+      {S::closed,
+       [&](Fixture& f, const std::string& id) {
          respond(f, id);
          REQUIRE(f.Consumer(C::Accept, id).status.ok());
        }},
-      {S::withdrawn, [](Fixture& f, const std::string& id) { REQUIRE(f.Consumer(C::Withdraw, id).status.ok()); }},
+      {S::withdrawn,
+       [](Fixture& f, const std::string& id) { REQUIRE(f.Consumer(C::Withdraw, id).status.ok()); }},
   };
   // The commands and the states in which each is allowed (by someone).
   struct Move {
@@ -233,21 +264,28 @@ TEST_CASE("Every illegal transition is refused, naming the case, its state and t
       {C::VerifyTransaction, "", {}},
       {C::RejectTransaction, R"(,"reason":"x")", {}},
       {C::Respond, R"(,"message":"m")", {S::awaiting_response}},
-      {C::Reply, R"(,"message":"m")", {S::awaiting_response, S::awaiting_consumer, S::negotiation_closed}},
+      {C::Reply,
+       R"(,"message":"m")",
+       {S::awaiting_response, S::awaiting_consumer, S::negotiation_closed}},
       {C::Accept, "", {S::awaiting_consumer, S::negotiation_closed}},
       {C::DeclareSufficient, "", {S::awaiting_consumer}},
-      {C::Escalate, R"(,"forum":"mediation","by":"consumer")", {S::awaiting_consumer, S::negotiation_closed}},
+      {C::Escalate,
+       R"(,"forum":"mediation","by":"consumer")",
+       {S::awaiting_consumer, S::negotiation_closed}},
       {C::FileDefence, R"(,"statement":"s")", {S::in_arbitration}},
       {C::IssueVerdict, R"(,"in_favour_of":"merchant")", {S::in_mediation, S::awaiting_verdict}},
       {C::CarryOutRemedy, "", {S::remedy_due}},
-      {C::Withdraw, "", {S::awaiting_response, S::awaiting_consumer, S::negotiation_closed, S::in_mediation,
-                         S::in_arbitration, S::awaiting_verdict, S::remedy_due}},
+      {C::Withdraw,
+       "",
+       {S::awaiting_response, S::awaiting_consumer, S::negotiation_closed, S::in_mediation,
+        S::in_arbitration, S::awaiting_verdict, S::remedy_due}},
       {C::Rate, R"(,"rating":3)", {S::closed}},
   };
   int refused = 0;
   for (const auto& path : paths) {
     for (const auto& move : moves) {
-      const bool allowed = std::find(move.allowed.begin(), move.allowed.end(), path.status) != move.allowed.end();
+      const bool allowed =
+          std::find(move.allowed.begin(), move.allowed.end(), path.status) != move.allowed.end();
       if (allowed) continue;
       Fixture f;
       f.RegisterMerchant("m1");

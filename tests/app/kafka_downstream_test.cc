@@ -2,8 +2,8 @@
 // merchant's latest public indicators, equal to the views.
 #include <map>
 
-#include <catch2/catch.hpp>
 #include <librdkafka/rdkafka.h>
+#include <catch2/catch.hpp>
 
 #include "events/open_log.h"
 #include "tests/support/fixture.h"
@@ -15,7 +15,8 @@ using C = fb::Command;
 namespace {
 
 // The last value of every key in `topic`, read from the beginning to the end.
-std::map<std::string, std::string> ReadLatest(const std::string& bootstrap, const std::string& topic, int partitions) {
+std::map<std::string, std::string> ReadLatest(const std::string& bootstrap,
+                                              const std::string& topic, int partitions) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
@@ -51,10 +52,15 @@ std::map<std::string, std::string> ReadLatest(const std::string& bootstrap, cons
 
 }  // namespace
 
-TEST_CASE("The indicators topic holds every merchant's latest public indicators", "[kafka][downstream]") {
+TEST_CASE("The indicators topic holds every merchant's latest public indicators",
+          "[kafka][downstream]") {
   const char* bootstrap = std::getenv("LEDGER_KAFKA_BOOTSTRAP");
-  if (bootstrap == nullptr || std::string(std::getenv("LEDGER_TEST_LOG") ? std::getenv("LEDGER_TEST_LOG") : "") != "kafka") {
-    WARN("skipped: runs with LEDGER_TEST_LOG=kafka and LEDGER_KAFKA_BOOTSTRAP (scripts/test.sh sets both)");
+  if (bootstrap == nullptr ||
+      std::string(std::getenv("LEDGER_TEST_LOG") ? std::getenv("LEDGER_TEST_LOG") : "") !=
+          "kafka") {
+    WARN(
+        "skipped: runs with LEDGER_TEST_LOG=kafka and LEDGER_KAFKA_BOOTSTRAP (scripts/test.sh sets "
+        "both)");
     return;
   }
   Fixture f;
@@ -65,8 +71,10 @@ TEST_CASE("The indicators topic holds every merchant's latest public indicators"
   f.Advance(150 * kHourMs);
   REQUIRE(f.Merchant(C::Respond, a, "m1", R"(,"message":"late")").status.ok());
   CHECK(f.ledger().indicator_backlog() == 0);
-  const std::string events_topic = f.ledger().log().Describe().substr(f.ledger().log().Describe().rfind('/') + 1);
-  auto latest = ReadLatest(bootstrap, IndicatorTopicFor(events_topic), static_cast<int>(f.ledger().log().partitions()));
+  const std::string events_topic =
+      f.ledger().log().Describe().substr(f.ledger().log().Describe().rfind('/') + 1);
+  auto latest = ReadLatest(bootstrap, IndicatorTopicFor(events_topic),
+                           static_cast<int>(f.ledger().log().partitions()));
   REQUIRE(latest.size() == 2);
   for (const char* m : {"m1", "m2"}) {
     const auto state = f.MerchantOf(m);

@@ -9,8 +9,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/support/fixture.h"
 #include "engine/event_subject.h"
+#include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;
@@ -20,7 +20,9 @@ TEST_CASE("A broker restart in the middle of a 100,000-command ingest loses and 
           "[.][kafka-ingest]") {
   const char* kdir = std::getenv("LEDGER_KAFKA_DIR");
   if (TestLogUri().empty() || kdir == nullptr) {
-    WARN("SKIPPED: needs LEDGER_TEST_LOG=kafka, LEDGER_KAFKA_BOOTSTRAP and LEDGER_KAFKA_DIR (scripts/test.sh sets them)");
+    WARN(
+        "SKIPPED: needs LEDGER_TEST_LOG=kafka, LEDGER_KAFKA_BOOTSTRAP and LEDGER_KAFKA_DIR "
+        "(scripts/test.sh sets them)");
     return;
   }
   Fixture f;
@@ -30,27 +32,35 @@ TEST_CASE("A broker restart in the middle of a 100,000-command ingest loses and 
   all.reserve(kCommands);
   for (int i = 0; i < kCommands; ++i) {
     const std::string id = fmt::format("ingest-{}", i);
-    auto p = i < kMerchants
-                 ? f.ledger().codec().ParseBody(C::RegisterMerchant,
-                                                fmt::format(R"({{"merchant_id":"m{}","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})", i),
-                                                id, fb::Role::operator_, "centre")
-                 : f.ledger().codec().ParseBody(C::RecordViolation,
-                                                fmt::format(R"({{"merchant_id":"m{}","level":{},"rule":"r{}"}})", i % kMerchants, 1 + i % 3, i),
-                                                id, fb::Role::operator_, "centre");
+    auto p =
+        i < kMerchants
+            ? f.ledger().codec().ParseBody(
+                  C::RegisterMerchant,
+                  fmt::format(
+                      R"({{"merchant_id":"m{}","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})",
+                      i),
+                  id, fb::Role::operator_, "centre")
+            : f.ledger().codec().ParseBody(
+                  C::RecordViolation,
+                  fmt::format(R"({{"merchant_id":"m{}","level":{},"rule":"r{}"}})", i % kMerchants,
+                              1 + i % 3, i),
+                  id, fb::Role::operator_, "centre");
     REQUIRE(p.ok());
     all.push_back(std::move(p.value()));
   }
   std::atomic<bool> restart_now{false}, restarted{false};
   std::thread restarter([&] {
     while (!restart_now) std::this_thread::yield();
-    const std::string cmd = fmt::format("'{}/scripts/kafka-broker.sh' restart '{}' >/dev/null 2>&1", LEDGER_SOURCE_DIR, kdir);
+    const std::string cmd = fmt::format("'{}/scripts/kafka-broker.sh' restart '{}' >/dev/null 2>&1",
+                                        LEDGER_SOURCE_DIR, kdir);
     CHECK(std::system(cmd.c_str()) == 0);
     restarted = true;
   });
   uint64_t failures = 0, replayed = 0, events_acked = 0;
   for (int start = 0; start < kCommands; start += kBatch) {
     if (start == kCommands * 3 / 10) restart_now = true;
-    std::vector<ParsedCommand> batch(all.begin() + start, all.begin() + std::min(kCommands, start + kBatch));
+    std::vector<ParsedCommand> batch(all.begin() + start,
+                                     all.begin() + std::min(kCommands, start + kBatch));
     for (int attempt = 0;; ++attempt) {
       REQUIRE(attempt < 200);
       auto outcomes = f.ledger().Submit(batch);
@@ -110,5 +120,7 @@ TEST_CASE("A broker restart in the middle of a 100,000-command ingest loses and 
   auto fresh = ViewStore::Open(f.dir() + "/rebuild").value();
   REQUIRE(ApplyLog(f.ledger().log(), *fresh).ok());
   CHECK(fresh->Digest().value() == f.ledger().views().Digest().value());
-  WARN(fmt::format("ingest: {} failed batches retried, {} commands replayed after an unknown outcome", failures, replayed));
+  WARN(fmt::format(
+      "ingest: {} failed batches retried, {} commands replayed after an unknown outcome", failures,
+      replayed));
 }

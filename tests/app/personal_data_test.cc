@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/personal_data.h"
 #include "app/ledger/key_store.h"
+#include "engine/personal_data.h"
 
 using namespace ledger;
 
@@ -25,20 +25,26 @@ struct TempDir {
 
 }  // namespace
 
-TEST_CASE("A name and a phone are optional, and bad ones are refused naming the field", "[personal]") {
+TEST_CASE("A name and a phone are optional, and bad ones are refused naming the field",
+          "[personal]") {
   CHECK(ValidatePersonalData("", "").ok());
   CHECK(ValidatePersonalData("Sara Ahmadi", "+98 912 345 6789").ok());
   CHECK(ValidatePersonalData("سارا احمدی", "0912-345-6789").ok());
   const auto phone = ValidatePersonalData("", "0912 CALL");
   CHECK(phone.code() == Code::kInvalidArgument);
-  CHECK(phone.message().find("consumer_phone '0912 CALL' has 'C' at position 6") != std::string::npos);
-  CHECK(ValidatePersonalData("", "123456").message().find("has 6 digits") != std::string::npos);
-  CHECK(ValidatePersonalData("", "1234567890123456").message().find("has 16 digits") != std::string::npos);
-  CHECK(ValidatePersonalData("", "0912--3456789").message().find("has '-' at position 6") != std::string::npos);
-  CHECK(ValidatePersonalData("", "0912345678-").message().find("ends with a separator") != std::string::npos);
-  CHECK(ValidatePersonalData(std::string(200, 'a'), "").ok());
-  CHECK(ValidatePersonalData(std::string(201, 'a'), "").message().find("201 bytes long; at most 200") !=
+  CHECK(phone.message().find("consumer_phone '0912 CALL' has 'C' at position 6") !=
         std::string::npos);
+  CHECK(ValidatePersonalData("", "123456").message().find("has 6 digits") != std::string::npos);
+  CHECK(ValidatePersonalData("", "1234567890123456").message().find("has 16 digits") !=
+        std::string::npos);
+  CHECK(ValidatePersonalData("", "0912--3456789").message().find("has '-' at position 6") !=
+        std::string::npos);
+  CHECK(ValidatePersonalData("", "0912345678-").message().find("ends with a separator") !=
+        std::string::npos);
+  CHECK(ValidatePersonalData(std::string(200, 'a'), "").ok());
+  CHECK(ValidatePersonalData(std::string(201, 'a'), "")
+            .message()
+            .find("201 bytes long; at most 200") != std::string::npos);
   CHECK(ValidatePersonalData("A\nB", "").message().find("control character") != std::string::npos);
   CHECK(ValidatePersonalData("A\xff", "").message().find("not UTF-8") != std::string::npos);
   CHECK(ValidatePersonalData("   ", "").message().find("blank") != std::string::npos);
@@ -65,7 +71,7 @@ TEST_CASE("The key store keeps one key per consumer until it is erased", "[perso
   const std::string dir = tmp.path + "/keys";
   auto keys = KeyStore::Open(dir);
   REQUIRE(keys.ok());
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(dir.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0700u);
   auto k1 = keys.value()->GetOrCreate("u-1");
@@ -98,11 +104,15 @@ TEST_CASE("Readers see names opened, or erased, and never the ciphertext", "[per
   RevealPersonalData(j, "u-1", name, {}, nullptr);
   CHECK(j.is_null());  // no key store: nothing shown
   RevealPersonalData(j, "u-1", name, {}, keys.get());
-  CHECK(j == nlohmann::json{{"consumer_name", "Sara"}, {"consumer_phone", nullptr}, {"personal_data", "present"}});
+  CHECK(j == nlohmann::json{{"consumer_name", "Sara"},
+                            {"consumer_phone", nullptr},
+                            {"personal_data", "present"}});
   REQUIRE(keys->Erase("u-1").ok());
   nlohmann::json after;
   RevealPersonalData(after, "u-1", name, {}, keys.get());
-  CHECK(after == nlohmann::json{{"consumer_name", nullptr}, {"consumer_phone", nullptr}, {"personal_data", "erased"}});
+  CHECK(after == nlohmann::json{{"consumer_name", nullptr},
+                                {"consumer_phone", nullptr},
+                                {"personal_data", "erased"}});
   nlohmann::json event{{"payload_type", "ComplaintFiled"},
                        {"payload", {{"consumer_id", "u-1"}, {"consumer_name_sealed", name}}}};
   RevealPersonalDataInEvent(event, nullptr);

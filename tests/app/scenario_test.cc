@@ -4,8 +4,8 @@
 
 #include <functional>
 
-#include "tests/support/fixture.h"
 #include "app/ledger/policy_file.h"
+#include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;
@@ -15,11 +15,15 @@ using Types = std::vector<std::string>;
 namespace {
 const TimeMs H = kHourMs;
 
-bool Has(const Types& v, const std::string& t) { return std::find(v.begin(), v.end(), t) != v.end(); }
+bool Has(const Types& v, const std::string& t) {
+  return std::find(v.begin(), v.end(), t) != v.end();
+}
 }  // namespace
 
-TEST_CASE("A merchant that ignores a complaint for 72 h, 48 h and 24 h gets three delays and an unanswered mark",
-          "[rules][ladder]") {
+TEST_CASE(
+    "A merchant that ignores a complaint for 72 h, 48 h and 24 h gets three delays and an "
+    "unanswered mark",
+    "[rules][ladder]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
@@ -30,7 +34,8 @@ TEST_CASE("A merchant that ignores a complaint for 72 h, 48 h and 24 h gets thre
   CHECK(f.Case(id).delays == 1);
   CHECK(f.Case(id).response_window == 2);
   CHECK(f.Advance(48 * H) == Types{"ResponseDeadlineMissed"});
-  CHECK(f.Advance(24 * H) == Types{"ResponseDeadlineMissed", "ComplaintUnanswered", "SuspensionWarning"});
+  CHECK(f.Advance(24 * H) ==
+        Types{"ResponseDeadlineMissed", "ComplaintUnanswered", "SuspensionWarning"});
 
   const auto c = f.Case(id);
   CHECK(c.delays == 3);
@@ -43,7 +48,8 @@ TEST_CASE("A merchant that ignores a complaint for 72 h, 48 h and 24 h gets thre
   CHECK(f.Advance(30 * 24 * H).empty());  // nothing more until it answers
 }
 
-TEST_CASE("An answer after one delay stops the ladder with one delay on the profile", "[rules][ladder]") {
+TEST_CASE("An answer after one delay stops the ladder with one delay on the profile",
+          "[rules][ladder]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
@@ -61,7 +67,8 @@ TEST_CASE("An answer after one delay stops the ladder with one delay on the prof
   CHECK(f.Advance(100 * H).empty());
 }
 
-TEST_CASE("An answer after two delays leaves two delays and no unanswered mark", "[rules][ladder]") {
+TEST_CASE("An answer after two delays leaves two delays and no unanswered mark",
+          "[rules][ladder]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
@@ -73,7 +80,8 @@ TEST_CASE("An answer after two delays leaves two delays and no unanswered mark",
   CHECK_FALSE(f.Case(id).unanswered);
 }
 
-TEST_CASE("The consumer accepts the answer: the case closes by agreement and can be rated once", "[rules]") {
+TEST_CASE("The consumer accepts the answer: the case closes by agreement and can be rated once",
+          "[rules]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
@@ -90,7 +98,8 @@ TEST_CASE("The consumer accepts the answer: the case closes by agreement and can
   CHECK(f.Consumer(C::Rate, id, R"(,"rating":5)").status.code() == Code::kRejected);
 }
 
-TEST_CASE("The merchant declares negotiation sufficient, then the consumer escalates to mediation", "[rules]") {
+TEST_CASE("The merchant declares negotiation sufficient, then the consumer escalates to mediation",
+          "[rules]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
@@ -98,7 +107,8 @@ TEST_CASE("The merchant declares negotiation sufficient, then the consumer escal
   REQUIRE(f.Merchant(C::DeclareSufficient, id, "m1").status.ok());
   CHECK(f.Case(id).status == fb::CaseStatus::negotiation_closed);
   // Only the consumer may send it on now.
-  CHECK(f.Merchant(C::Escalate, id, "m1", R"(,"forum":"mediation")").status.code() == Code::kRejected);
+  CHECK(f.Merchant(C::Escalate, id, "m1", R"(,"forum":"mediation")").status.code() ==
+        Code::kRejected);
   REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"mediation")").status.ok());
   const auto c = f.Case(id);
   CHECK(c.status == fb::CaseStatus::in_mediation);
@@ -124,14 +134,16 @@ TEST_CASE("Mediation: the remedy is carried out and the case closes", "[rules][m
   CHECK(f.MerchantOf("m1").unresolved == 0);
 }
 
-TEST_CASE("Mediation: a remedy not carried out makes the complaint unresolved", "[rules][mediation]") {
+TEST_CASE("Mediation: a remedy not carried out makes the complaint unresolved",
+          "[rules][mediation]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
   REQUIRE(f.Merchant(C::Respond, id, "m1", R"(,"message":"no")").status.ok());
   REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"mediation")").status.ok());
   REQUIRE(f.Run(C::IssueVerdict, fb::Role::authority, "online_business_union",
-                Fixture::CaseBody(id, R"(,"in_favour_of":"consumer","remedy":"refund","amount":500000)"))
+                Fixture::CaseBody(
+                    id, R"(,"in_favour_of":"consumer","remedy":"refund","amount":500000)"))
               .status.ok());
   CHECK(f.Advance(168 * H) == Types{"RemedyDeadlineMissed", "ComplaintUnresolved"});
   CHECK(f.Case(id).unresolved);
@@ -147,7 +159,8 @@ TEST_CASE("Arbitration for the merchant closes the case", "[rules][arbitration]"
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
   REQUIRE(f.Merchant(C::Respond, id, "m1", R"(,"message":"no")").status.ok());
-  REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":10)").status.ok());
+  REQUIRE(
+      f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":10)").status.ok());
   auto c = f.Case(id);
   CHECK(c.status == fb::CaseStatus::in_arbitration);
   CHECK(c.fee_rate_bp == 1000);
@@ -156,28 +169,36 @@ TEST_CASE("Arbitration for the merchant closes the case", "[rules][arbitration]"
   CHECK(c.deadline_ms == f.clock().Now() + 72 * H);
   // The board waits for the defence window.
   CHECK(f.Run(C::IssueVerdict, fb::Role::authority, "arbitration_board",
-              Fixture::CaseBody(id, R"(,"in_favour_of":"merchant")")).status.code() == Code::kRejected);
-  REQUIRE(f.Merchant(C::FileDefence, id, "m1", R"(,"statement":"delivered, see receipt")").status.ok());
+              Fixture::CaseBody(id, R"(,"in_favour_of":"merchant")"))
+            .status.code() == Code::kRejected);
+  REQUIRE(
+      f.Merchant(C::FileDefence, id, "m1", R"(,"statement":"delivered, see receipt")").status.ok());
   REQUIRE(f.Run(C::IssueVerdict, fb::Role::authority, "arbitration_board",
-                Fixture::CaseBody(id, R"(,"in_favour_of":"merchant")")).status.ok());
+                Fixture::CaseBody(id, R"(,"in_favour_of":"merchant")"))
+              .status.ok());
   c = f.Case(id);
   CHECK(c.status == fb::CaseStatus::closed);
   CHECK(c.close_reason == fb::CloseReason::verdict_for_merchant);
   CHECK(c.fee_payer == fb::Party::consumer);
 }
 
-TEST_CASE("Arbitration against the merchant: 72 h defence, 168 h remedy, then the fee moves to the merchant",
-          "[rules][arbitration]") {
+TEST_CASE(
+    "Arbitration against the merchant: 72 h defence, 168 h remedy, then the fee moves to the "
+    "merchant",
+    "[rules][arbitration]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");
   REQUIRE(f.Merchant(C::Respond, id, "m1", R"(,"message":"no")").status.ok());
-  REQUIRE(f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":2)").status.ok());
+  REQUIRE(
+      f.Consumer(C::Escalate, id, R"(,"forum":"arbitration","fee_rate_percent":2)").status.ok());
   CHECK(f.Advance(72 * H) == Types{"DefenceDeadlineMissed"});
   CHECK(f.Case(id).status == fb::CaseStatus::awaiting_verdict);
-  CHECK(f.Merchant(C::FileDefence, id, "m1", R"(,"statement":"late")").status.code() == Code::kRejected);
+  CHECK(f.Merchant(C::FileDefence, id, "m1", R"(,"statement":"late")").status.code() ==
+        Code::kRejected);
   REQUIRE(f.Run(C::IssueVerdict, fb::Role::authority, "arbitration_board",
-                Fixture::CaseBody(id, R"(,"in_favour_of":"consumer","remedy":"refund","amount":500000)"))
+                Fixture::CaseBody(
+                    id, R"(,"in_favour_of":"consumer","remedy":"refund","amount":500000)"))
               .status.ok());
   CHECK(f.Advance(168 * H - 1).empty());
   CHECK(f.Advance(1) == Types{"RemedyDeadlineMissed", "ComplaintUnresolved"});
@@ -204,7 +225,8 @@ TEST_CASE("A warning at 3 active delays and suspension at 5", "[rules][suspensio
   CHECK(m.status == fb::MerchantStatus::suspended);
   CHECK(m.delays_active == 6);
   // A suspended merchant cannot be complained about.
-  auto refused = f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "R3"));
+  auto refused =
+      f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "R3"));
   CHECK(refused.status.code() == Code::kRejected);
   CHECK(refused.status.message().find("suspended") != std::string::npos);
   (void)a;
@@ -230,13 +252,17 @@ TEST_CASE("Reinstatement once every open complaint is answered, after the first 
   CHECK(f.MerchantOf("m1").status == fb::MerchantStatus::active);
 }
 
-TEST_CASE("The centre may suspend on an authority's request and reinstate by command", "[rules][suspension]") {
+TEST_CASE("The centre may suspend on an authority's request and reinstate by command",
+          "[rules][suspension]") {
   Fixture f;
   f.RegisterMerchant("m1");
-  REQUIRE(f.Run(C::SuspendMerchant, fb::Role::authority, "police", R"({"merchant_id":"m1","reason":"review"})").status.ok());
+  REQUIRE(f.Run(C::SuspendMerchant, fb::Role::authority, "police",
+                R"({"merchant_id":"m1","reason":"review"})")
+              .status.ok());
   CHECK(f.MerchantOf("m1").status == fb::MerchantStatus::suspended);
-  CHECK(f.Run(C::ReinstateMerchant, fb::Role::merchant, "m1", R"({"merchant_id":"m1","reason":"pls"})").status.code() ==
-        Code::kPermissionDenied);
+  CHECK(f.Run(C::ReinstateMerchant, fb::Role::merchant, "m1",
+              R"({"merchant_id":"m1","reason":"pls"})")
+            .status.code() == Code::kPermissionDenied);
   REQUIRE(f.Op(C::ReinstateMerchant, R"({"merchant_id":"m1","reason":"reviewed"})").status.ok());
   CHECK(f.MerchantOf("m1").status == fb::MerchantStatus::active);
 }
@@ -292,9 +318,10 @@ TEST_CASE("Routing picks the authority from the policy's table", "[rules][routin
   f.RegisterMerchant("m1");
   f.RegisterMerchant("clinic", R"(,"sector":"medical")");
   auto file = [&](const std::string& merchant, const std::string& ref, const char* category) {
-    auto o = f.Run(C::FileComplaint, fb::Role::consumer, "u-1",
-                   Fixture::ComplaintBody(merchant, ref).replace(
-                       Fixture::ComplaintBody(merchant, ref).find("non_delivery"), 12, category));
+    auto o = f.Run(
+        C::FileComplaint, fb::Role::consumer, "u-1",
+        Fixture::ComplaintBody(merchant, ref)
+            .replace(Fixture::ComplaintBody(merchant, ref).find("non_delivery"), 12, category));
     REQUIRE(o.status.ok());
     const std::string id = o.result["case_id"];
     REQUIRE(f.Op(C::VerifyTransaction, Fixture::CaseBody(id)).status.ok());
@@ -316,7 +343,8 @@ TEST_CASE("The cfpb profile: one 15-day window, and a case still open at 60 days
   const auto id = f.Accepted("bank", "R1");
   CHECK(f.Case(id).deadline_ms == f.clock().Now() + 15 * 24 * H);
   CHECK(f.Advance(15 * 24 * H) == Types{"ResponseDeadlineMissed", "ComplaintUnanswered"});
-  REQUIRE(f.Merchant(C::Respond, id, "bank", R"(,"message":"closed with explanation")").status.ok());
+  REQUIRE(
+      f.Merchant(C::Respond, id, "bank", R"(,"message":"closed with explanation")").status.ok());
   CHECK(f.Advance(45 * 24 * H - 1) == Types{"UnansweredDecayed"});  // answered 0 days late
   CHECK(f.Advance(1) == Types{"ComplaintUnresolved"});
   CHECK(f.MerchantOf("bank").unresolved == 1);
@@ -344,7 +372,8 @@ TEST_CASE("A policy file with a missing number is refused with its name", "[poli
   CHECK(LoadPolicy("/nonexistent/policy.json").status().code() == Code::kNotFound);
 }
 
-TEST_CASE("A policy with a wrongly typed or out-of-range field is refused naming the field", "[policy]") {
+TEST_CASE("A policy with a wrongly typed or out-of-range field is refused naming the field",
+          "[policy]") {
   auto with = [](const std::function<void(nlohmann::json&)>& change) {
     auto j = nlohmann::json::parse(R"({"name":"x","version":"x1","response_windows_hours":[72],
       "delay_decay_days":90,"warning_active_delays":3,"suspension_active_delays":5,
@@ -365,7 +394,8 @@ TEST_CASE("A policy with a wrongly typed or out-of-range field is refused naming
   auto categories = with([](nlohmann::json& j) { j["routing"][0]["categories"] = "fraud"; });
   CHECK(categories.status().message() == "policy: routing[0].categories must be an array");
   auto decay = with([](nlohmann::json& j) { j["delay_decay_days"] = 1e300; });
-  CHECK(decay.status().message().find("'delay_decay_days' is 1e+300, more than") != std::string::npos);
+  CHECK(decay.status().message().find("'delay_decay_days' is 1e+300, more than") !=
+        std::string::npos);
   auto window = with([](nlohmann::json& j) { j["response_windows_hours"] = {72, 1e20}; });
   CHECK(window.status().message().find("each response window") != std::string::npos);
 }

@@ -9,9 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include "app/ledger/command_codec.h"
-#include "tests/support/fixture.h"
 #include "engine/event_subject.h"
 #include "replay/event_json.h"
+#include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;
@@ -25,9 +25,12 @@ std::map<std::string, std::string> OneOfEach() {
   f.RegisterMerchant("m1", R"(,"sector":"retail","region":"Tehran")");
   f.RegisterMerchant("m2");
   REQUIRE(f.Op(C::ChangeStarLevel, R"({"merchant_id":"m1","star_level":"star3"})").status.ok());
-  REQUIRE(f.Op(C::RecordViolation, R"({"merchant_id":"m1","level":1,"rule":"no price label"})").status.ok());
+  REQUIRE(f.Op(C::RecordViolation, R"({"merchant_id":"m1","level":1,"rule":"no price label"})")
+              .status.ok());
   auto rej = f.Run(C::FileComplaint, fb::Role::consumer, "u-1", Fixture::ComplaintBody("m1", "X"));
-  REQUIRE(f.Op(C::RejectTransaction, Fixture::CaseBody(rej.result["case_id"], R"(,"reason":"no such payment")")).status.ok());
+  REQUIRE(f.Op(C::RejectTransaction,
+               Fixture::CaseBody(rej.result["case_id"], R"(,"reason":"no such payment")"))
+              .status.ok());
   const auto a = f.Accepted("m1", "A");
   const auto b = f.Accepted("m1", "B");
   f.Advance(144 * kHourMs);  // delays, unanswered, warning, suspension
@@ -39,13 +42,17 @@ std::map<std::string, std::string> OneOfEach() {
   REQUIRE(f.Merchant(C::DeclareSufficient, a, "m1").status.ok());
   REQUIRE(f.Consumer(C::Escalate, a, R"(,"forum":"arbitration","fee_rate_percent":4)").status.ok());
   f.Advance(72 * kHourMs);  // defence deadline missed
-  REQUIRE(f.Op(C::IssueVerdict, Fixture::CaseBody(a, R"(,"in_favour_of":"consumer","remedy":"refund","amount":500000)")).status.ok());
+  REQUIRE(
+      f.Op(C::IssueVerdict,
+           Fixture::CaseBody(a, R"(,"in_favour_of":"consumer","remedy":"refund","amount":500000)"))
+          .status.ok());
   f.Advance(168 * kHourMs);  // remedy missed, unresolved
   REQUIRE(f.Consumer(C::CarryOutRemedy, a).status.ok());
   REQUIRE(f.Consumer(C::Rate, a, R"(,"rating":2)").status.ok());
   REQUIRE(f.Consumer(C::Escalate, b, R"(,"forum":"mediation")").status.ok());
   REQUIRE(f.Run(C::IssueVerdict, fb::Role::authority, "online_business_union",
-                Fixture::CaseBody(b, R"(,"in_favour_of":"merchant")")).status.ok());
+                Fixture::CaseBody(b, R"(,"in_favour_of":"merchant")"))
+              .status.ok());
   const auto c = f.Accepted("m2", "C");
   REQUIRE(f.Merchant(C::Respond, c, "m2", R"(,"message":"ok")").status.ok());
   REQUIRE(f.Consumer(C::Accept, c).status.ok());
@@ -56,13 +63,14 @@ std::map<std::string, std::string> OneOfEach() {
   const auto e = f.Accepted("m2", "E");
   REQUIRE(f.Consumer(C::Withdraw, e, R"(,"reason":"settled")").status.ok());
   // A row of the CFPB's public database.
-  REQUIRE(f.Op(C::ImportCfpbComplaint,
-               R"({"case_id":"cfpb-1","merchant_id":"acme-bank-0a1b2c3d","company":"Acme Bank",)"
-               R"("date_received":"2026-02-27","date_sent":"2026-02-27","product":"Mortgage",)"
-               R"("issue":"Loan servicing","state":"CA","zip_code":"94110","submitted_via":"Web",)"
-               R"("company_response":"Closed with explanation","timely_response":"Yes",)"
-               R"("consumer_disputed":"No","complaint_id":"1","source_file":"golden.csv","source_line":2})")
-              .status.ok());
+  REQUIRE(
+      f.Op(C::ImportCfpbComplaint,
+           R"({"case_id":"cfpb-1","merchant_id":"acme-bank-0a1b2c3d","company":"Acme Bank",)"
+           R"("date_received":"2026-02-27","date_sent":"2026-02-27","product":"Mortgage",)"
+           R"("issue":"Loan servicing","state":"CA","zip_code":"94110","submitted_via":"Web",)"
+           R"("company_response":"Closed with explanation","timely_response":"Yes",)"
+           R"("consumer_disputed":"No","complaint_id":"1","source_file":"golden.csv","source_line":2})")
+          .status.ok());
   f.Advance(100 * 24 * kHourMs);  // delays decay
   std::map<std::string, std::string> out;
   for (PartitionId p = 0; p < f.ledger().log().partitions(); ++p) {
@@ -126,5 +134,6 @@ TEST_CASE("A record that names a payload type but holds no payload is refused an
   auto e = DecodeEvent(bytes, 3, 17);
   REQUIRE_FALSE(e.ok());
   CHECK(e.status().code() == Code::kCorruption);
-  CHECK(e.status().message() == "partition 3 offset 17: event record names a MerchantResponded payload but holds none");
+  CHECK(e.status().message() ==
+        "partition 3 offset 17: event record names a MerchantResponded payload but holds none");
 }

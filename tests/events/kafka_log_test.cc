@@ -17,9 +17,9 @@
 #include <set>
 #include <thread>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <catch2/catch.hpp>
 
 #include "events/codec.h"
 #include "events/embedded_log.h"
@@ -36,7 +36,6 @@ using SteadyClock = std::chrono::steady_clock;
 double SecondsSince(SteadyClock::time_point t0) {
   return std::chrono::duration<double>(SteadyClock::now() - t0).count();
 }
-
 
 std::string EventId(const LogRecord& r) {
   return DecodeEvent(r.bytes, r.partition, r.offset).value()->event_id()->str();
@@ -97,7 +96,9 @@ class EmbeddedFactory final : public LogFactory {
   std::unique_ptr<EventLog> Open(uint32_t partitions) override {
     return ValueOf(EmbeddedLog::Open(dir_, {.partitions = partitions}));
   }
-  uint64_t SyncCount(EventLog& log) override { return dynamic_cast<EmbeddedLog&>(log).sync_count(); }
+  uint64_t SyncCount(EventLog& log) override {
+    return dynamic_cast<EmbeddedLog&>(log).sync_count();
+  }
 
  private:
   std::string dir_;
@@ -263,7 +264,8 @@ void ConcurrentAppendsLoseNothing(LogFactory& f) {
   const double secs = SecondsSince(t0);
   const uint64_t syncs = f.SyncCount(*log) - syncs_before;
   fmt::print(stderr, "{}: {} appends from {} threads in {:.2f} s = {:.0f} appends/s, {} commits\n",
-             log->Describe(), kThreads * kPerThread, kThreads, secs, kThreads * kPerThread / secs, syncs);
+             log->Describe(), kThreads * kPerThread, kThreads, secs, kThreads * kPerThread / secs,
+             syncs);
   CHECK(errors.empty());
   if (!errors.empty()) FAIL_CHECK(errors.front());
   std::set<std::string> ids;
@@ -312,18 +314,18 @@ void ReadFromTheMiddle(LogFactory& f) {
 
 }  // namespace
 
-#define LEDGER_CONTRACT_TEST(name, fn)                                \
-  TEST_CASE("EmbeddedLog contract: " name, "[log][contract]") {       \
-    EmbeddedFactory f;                                                \
-    fn(f);                                                            \
-  }                                                                   \
-  TEST_CASE("KafkaLog contract: " name, "[kafka][contract]") {        \
-    auto f = KafkaFactory::FromEnv(#fn);                              \
-    if (!f) {                                                         \
-      WARN(kSkipped);                                                 \
-      return;                                                         \
-    }                                                                 \
-    fn(*f);                                                           \
+#define LEDGER_CONTRACT_TEST(name, fn)                          \
+  TEST_CASE("EmbeddedLog contract: " name, "[log][contract]") { \
+    EmbeddedFactory f;                                          \
+    fn(f);                                                      \
+  }                                                             \
+  TEST_CASE("KafkaLog contract: " name, "[kafka][contract]") {  \
+    auto f = KafkaFactory::FromEnv(#fn);                        \
+    if (!f) {                                                   \
+      WARN(kSkipped);                                           \
+      return;                                                   \
+    }                                                           \
+    fn(*f);                                                     \
   }
 
 LEDGER_CONTRACT_TEST("appends get increasing offsets per partition and chain their hashes",
@@ -336,7 +338,8 @@ LEDGER_CONTRACT_TEST("reads from the middle", ReadFromTheMiddle)
 
 // ---- Kafka only ---------------------------------------------------------------------
 
-TEST_CASE("KafkaLog: a second writer with the same transactional id fences the first", "[kafka][fencing]") {
+TEST_CASE("KafkaLog: a second writer with the same transactional id fences the first",
+          "[kafka][fencing]") {
   auto bootstrap = KafkaBootstrap();
   if (!bootstrap) {
     WARN(kSkipped);
@@ -349,7 +352,8 @@ TEST_CASE("KafkaLog: a second writer with the same transactional id fences the f
 
   // Opening alone fences nobody: a log is opened to be read too.
   auto second = ValueOf(KafkaLog::Open(o));
-  const Position b = ValueOf(first->Append({{"m", MakeRecord("m", 1, "first-while-second-reads")}}))[0];
+  const Position b =
+      ValueOf(first->Append({{"m", MakeRecord("m", 1, "first-while-second-reads")}}))[0];
   CHECK(b.offset > a.offset);
   CHECK(ReadAll(*second, a.partition).size() == 2);
   // The second one's first Append opens its producer and fences the first.
@@ -374,21 +378,25 @@ TEST_CASE("KafkaLog: a second writer with the same transactional id fences the f
   CHECK(c.partition == a.partition);
   CHECK(c.offset > b.offset);
   CHECK(d.offset > c.offset);
-  for (EventLog* reader : {static_cast<EventLog*>(second.get()), static_cast<EventLog*>(first.get())}) {
+  for (EventLog* reader :
+       {static_cast<EventLog*>(second.get()), static_cast<EventLog*>(first.get())}) {
     auto recs = ReadAll(*reader, a.partition);
     std::vector<std::string> ids;
     for (const auto& r : recs) ids.push_back(EventId(r));
-    CHECK(ids == std::vector<std::string>{"first-before", "first-while-second-reads", "second", "second-again"});
+    CHECK(ids == std::vector<std::string>{"first-before", "first-while-second-reads", "second",
+                                          "second-again"});
     CHECK(CheckChain(recs) == d.hash);
   }
-  fmt::print(stderr, "fenced append failed after {:.3f} s: {}\n", fenced_secs, fenced.status().ToString());
+  fmt::print(stderr, "fenced append failed after {:.3f} s: {}\n", fenced_secs,
+             fenced.status().ToString());
 }
 
 // A transaction another producer leaves open on the ledger's topic holds
 // every read_committed reader before it: the records the ledger commits after
 // it are written but not readable. EndOffsetAtLeast waits for it, names it
 // when it outlasts the wait, and goes on once it ends.
-TEST_CASE("KafkaLog: an open transaction on the topic is waited for, named, then passed", "[kafka][open-txn]") {
+TEST_CASE("KafkaLog: an open transaction on the topic is waited for, named, then passed",
+          "[kafka][open-txn]") {
   auto bootstrap = KafkaBootstrap();
   if (!bootstrap) {
     WARN(kSkipped);
@@ -405,11 +413,12 @@ TEST_CASE("KafkaLog: an open transaction on the topic is waited for, named, then
   // The other producer: its transaction outlives the ledger's wait.
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"bootstrap.servers", *bootstrap},
-           {"transactional.id", "other-" + o.topic},
-           {"transaction.timeout.ms", "120000"}}) {
-    REQUIRE(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK);
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"bootstrap.servers", *bootstrap},
+                                                        {"transactional.id", "other-" + o.topic},
+                                                        {"transaction.timeout.ms", "120000"}}) {
+    REQUIRE(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) ==
+            RD_KAFKA_CONF_OK);
   }
   rd_kafka_t* other = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   REQUIRE(other != nullptr);
@@ -428,7 +437,8 @@ TEST_CASE("KafkaLog: an open transaction on the topic is waited for, named, then
   const std::string foreign = "not an event";
   REQUIRE(rd_kafka_producev(other, RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_PARTITION(0),
                             RD_KAFKA_V_VALUE(const_cast<char*>(foreign.data()), foreign.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
   REQUIRE(rd_kafka_flush(other, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR);
 
   // The ledger commits after it; its record is written, not readable.
@@ -444,12 +454,13 @@ TEST_CASE("KafkaLog: an open transaction on the topic is waited for, named, then
   REQUIRE_FALSE(held.ok());
   INFO(held.status().ToString());
   CHECK(held.status().code() == Code::kUnavailable);
-  CHECK(held.status().message().find(fmt::format("partition 0: a transaction holding offset {}", a.offset + 2)) !=
-        std::string::npos);
+  CHECK(held.status().message().find(fmt::format("partition 0: a transaction holding offset {}",
+                                                 a.offset + 2)) != std::string::npos);
   CHECK(held.status().message().find("neither committed nor aborted") != std::string::npos);
   CHECK(held_secs >= 23);  // waited the transaction timeout and 20 s more
   CHECK(held_secs < 60);
-  fmt::print(stderr, "open transaction named after {:.1f} s: {}\n", held_secs, held.status().ToString());
+  fmt::print(stderr, "open transaction named after {:.1f} s: {}\n", held_secs,
+             held.status().ToString());
 
   // Once it ends, the wait is over and the ledger's records read on.
   rd_kafka_error_t* abort_error = nullptr;
@@ -472,12 +483,14 @@ TEST_CASE("KafkaLog: an open transaction on the topic is waited for, named, then
   CHECK(CheckChain(recs) == b.hash);
 }
 
-TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged", "[kafka][restart]") {
+TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged",
+          "[kafka][restart]") {
   auto bootstrap = KafkaBootstrap();
   const char* kdir = std::getenv("LEDGER_KAFKA_DIR");
   if (!bootstrap || kdir == nullptr || *kdir == '\0') {
-    WARN("SKIPPED: Kafka restart test not run: it needs LEDGER_KAFKA_BOOTSTRAP and LEDGER_KAFKA_DIR "
-         "(the broker's directory given to scripts/kafka-broker.sh start)");
+    WARN(
+        "SKIPPED: Kafka restart test not run: it needs LEDGER_KAFKA_BOOTSTRAP and LEDGER_KAFKA_DIR "
+        "(the broker's directory given to scripts/kafka-broker.sh start)");
     return;
   }
 #ifdef LEDGER_SOURCE_DIR
@@ -539,8 +552,9 @@ TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged"
   const char* outage = std::getenv("LEDGER_KAFKA_OUTAGE_SECONDS");
   const std::string command =
       outage && std::atoi(outage) > 0
-          ? fmt::format("'{0}' stop '{1}' >'{2}' 2>&1 && sleep {3} && '{0}' start '{1}' >>'{2}' 2>&1",
-                        script.string(), kdir, restart_log, std::atoi(outage))
+          ? fmt::format(
+                "'{0}' stop '{1}' >'{2}' 2>&1 && sleep {3} && '{0}' start '{1}' >>'{2}' 2>&1",
+                script.string(), kdir, restart_log, std::atoi(outage))
           : fmt::format("'{}' restart '{}' >'{}' 2>&1", script.string(), kdir, restart_log);
   const int rc = std::system(command.c_str());
   const double restart_secs = SecondsSince(r0);
@@ -558,10 +572,11 @@ TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged"
   for (auto& t : writers) t.join();
   REQUIRE(rc == 0);
 
-  fmt::print(stderr,
-             "restart took {:.1f} s; {} appends acknowledged ({} after the restart), {} failed; slowest "
-             "append {:.1f} s, slowest failure {:.1f} s\n",
-             restart_secs, acked.size(), acked_after_restart, failed, max_latency, max_failed_latency);
+  fmt::print(
+      stderr,
+      "restart took {:.1f} s; {} appends acknowledged ({} after the restart), {} failed; slowest "
+      "append {:.1f} s, slowest failure {:.1f} s\n",
+      restart_secs, acked.size(), acked_after_restart, failed, max_latency, max_failed_latency);
   for (const auto& [code, example] : failure_kinds) fmt::print(stderr, "  e.g. {}\n", example);
 
   CHECK(acked_after_restart > 0);
@@ -579,8 +594,8 @@ TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged"
     for (const auto& r : recs) {
       const std::string id = EventId(r);
       INFO(id << " at partition " << p << " offset " << r.offset);
-      CHECK(seen.insert(id).second);      // nothing duplicated
-      CHECK(attempted.count(id) == 1);    // nothing invented
+      CHECK(seen.insert(id).second);    // nothing duplicated
+      CHECK(attempted.count(id) == 1);  // nothing invented
       auto it = acked.find(id);
       if (it != acked.end()) {
         CHECK(it->second.partition == p);
@@ -593,6 +608,7 @@ TEST_CASE("KafkaLog: a broker restart during appends loses nothing acknowledged"
   for (const auto& [id, pos] : acked) missing += seen.count(id) == 0;
   CHECK(missing == 0);  // nothing acknowledged is missing
   fmt::print(stderr,
-             "after the restart the log holds {} records ({} acknowledged, {} unacknowledged but committed)\n",
+             "after the restart the log holds {} records ({} acknowledged, {} unacknowledged but "
+             "committed)\n",
              seen.size(), acked.size(), seen.size() - (acked.size() - missing));
 }

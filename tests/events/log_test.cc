@@ -5,25 +5,27 @@
 
 #include <catch2/catch.hpp>
 
-#include "events/codec.h"
-#include "events/embedded_log.h"
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include "events/codec.h"
+#include "events/embedded_log.h"
 #include "projections/projector.h"
 #include "tests/support/fixture.h"
 
 using namespace ledger;
 using namespace ledger::test;
 
-
 TEST_CASE("Partitions follow Kafka's murmur2 partitioner", "[log][partition]") {
   // Known values of Kafka's Utils.murmur2, taken positive, modulo a partition count.
-  auto positive_mod = [](int32_t h, int32_t n) { return static_cast<PartitionId>((h & 0x7fffffff) % n); };
+  auto positive_mod = [](int32_t h, int32_t n) {
+    return static_cast<PartitionId>((h & 0x7fffffff) % n);
+  };
   CHECK(PartitionFor("21", 1000) == positive_mod(-973932308, 1000));
   CHECK(PartitionFor("foobar", 1000) == positive_mod(-790332482, 1000));
   CHECK(PartitionFor("a-little-bit-long-string", 1000) == positive_mod(-985981536, 1000));
   CHECK(PartitionFor("a-little-bit-longer-string", 1000) == positive_mod(-1486304829, 1000));
-  CHECK(PartitionFor("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", 1000) == positive_mod(-58897971, 1000));
+  CHECK(PartitionFor("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", 1000) ==
+        positive_mod(-58897971, 1000));
   CHECK(PartitionFor("abc", 1000) == positive_mod(479470107, 1000));
 }
 
@@ -93,14 +95,18 @@ TEST_CASE("Concurrent appends share syncs (group commit) and lose nothing", "[lo
   CHECK(log->sync_count() - syncs_before < static_cast<uint64_t>(kThreads * kPerThread));
 }
 
-TEST_CASE("A record that fails verification is reported with its partition and offset", "[log][corruption]") {
-  CHECK(DecodeEvent("not an event at all", 3, 17).status().message().find("partition 3 offset 17") != std::string::npos);
+TEST_CASE("A record that fails verification is reported with its partition and offset",
+          "[log][corruption]") {
+  CHECK(
+      DecodeEvent("not an event at all", 3, 17).status().message().find("partition 3 offset 17") !=
+      std::string::npos);
   std::string rec = MakeRecord("m", 1);
   rec.resize(rec.size() / 2);
   CHECK(DecodeEvent(rec, 0, 5).status().code() == Code::kCorruption);
 }
 
-TEST_CASE("Replaying the log into empty views gives the live views' digest", "[replay][invariant]") {
+TEST_CASE("Replaying the log into empty views gives the live views' digest",
+          "[replay][invariant]") {
   Fixture f;
   f.RegisterMerchant("m1");
   f.RegisterMerchant("m2");
@@ -109,7 +115,8 @@ TEST_CASE("Replaying the log into empty views gives the live views' digest", "[r
   f.Accepted("m2", "R3");
   f.Advance(80 * kHourMs);
   REQUIRE(f.Merchant(fb::Command::Respond, a, "m1", R"(,"message":"x")").status.ok());
-  REQUIRE(f.Consumer(fb::Command::Escalate, a, R"(,"forum":"arbitration","fee_rate_percent":3)").status.ok());
+  REQUIRE(f.Consumer(fb::Command::Escalate, a, R"(,"forum":"arbitration","fee_rate_percent":3)")
+              .status.ok());
   f.Advance(200 * kHourMs);
   REQUIRE(f.Merchant(fb::Command::Respond, b, "m2", R"(,"message":"y")").status.ok());
   f.Advance(100 * 24 * kHourMs);
@@ -134,9 +141,11 @@ TEST_CASE("Views that fell behind the log catch up on open", "[replay][recovery]
   options.data_dir = dir;
   {
     auto l = Ledger::Open(options, clock).value();
-    REQUIRE(l->SubmitJson(R"({"id":"r1","actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
-                          R"("command":{"merchant_id":"m","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})")
-                .status.ok());
+    REQUIRE(
+        l->SubmitJson(
+             R"({"id":"r1","actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
+             R"("command":{"merchant_id":"m","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})")
+            .status.ok());
     digest = l->views().Digest().value();
   }
   // Lose the views entirely: they are rebuilt from the log.
@@ -146,11 +155,15 @@ TEST_CASE("Views that fell behind the log catch up on open", "[replay][recovery]
   CHECK(l->GetMerchant("m").ok());
 }
 
-TEST_CASE("A tampered record breaks the chain and the replay names the offset", "[replay][tamper]") {
+TEST_CASE("A tampered record breaks the chain and the replay names the offset",
+          "[replay][tamper]") {
   const auto dir = TempDir("tamper");
   {
     auto log = EmbeddedLog::Open(dir + "/log", {.partitions = 1}).value();
-    REQUIRE(log->Append({{"m", MakeRecord("m", 0)}, {"m", MakeRecord("m", 1)}, {"m", MakeRecord("m", 2)}}).ok());
+    REQUIRE(
+        log->Append(
+               {{"m", MakeRecord("m", 0)}, {"m", MakeRecord("m", 1)}, {"m", MakeRecord("m", 2)}})
+            .ok());
   }
   // Rewrite offset 1 with a different (valid) record.
   {
@@ -172,7 +185,8 @@ TEST_CASE("A tampered record breaks the chain and the replay names the offset", 
   CHECK(r.status().message().find("offset 1: hash chain broken") != std::string::npos);
 }
 
-TEST_CASE("A command's events split across two commits keep one complete command record", "[replay][invariant]") {
+TEST_CASE("A command's events split across two commits keep one complete command record",
+          "[replay][invariant]") {
   Fixture f;
   f.RegisterMerchant("m1");
   const auto id = f.Accepted("m1", "R1");  // VerifyTransaction writes two events

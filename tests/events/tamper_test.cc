@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include <catch2/catch.hpp>
 #include <rocksdb/db.h>
+#include <catch2/catch.hpp>
 
 #include "events/embedded_log.h"
 #include "events/open_log.h"
@@ -23,10 +23,12 @@ namespace {
 
 std::string Violation(int i) {
   return fmt::format(R"({{"actor":{{"role":"operator","id":"c"}},"command_type":"RecordViolation",)"
-                     R"("command":{{"merchant_id":"m1","level":1,"rule":"r{}"}}}})", i);
+                     R"("command":{{"merchant_id":"m1","level":1,"rule":"r{}"}}}})",
+                     i);
 }
-const char kRegister[] = R"({"actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
-                         R"("command":{"merchant_id":"m1","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})";
+const char kRegister[] =
+    R"({"actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
+    R"("command":{"merchant_id":"m1","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})";
 
 // A ledger of one merchant with `n` violations: offsets 0..n of one partition.
 struct SmallLedger {
@@ -97,12 +99,14 @@ Ed25519Secret TestKey(const std::string& dir, Ed25519Public* pk = nullptr) {
 
 }  // namespace
 
-TEST_CASE("Verify names the offset after a record inserted into the chain", "[replay][verify][tamper]") {
+TEST_CASE("Verify names the offset after a record inserted into the chain",
+          "[replay][verify][tamper]") {
   SmallLedger s(5);
   s.Edit([p = s.p](rocksdb::DB& db) {
     // Shift offsets 3..5 up by one and put a forged copy of offset 2, chained
     // properly to offset 2, at offset 3.
-    for (Offset o = 6; o >= 4; --o) REQUIRE(db.Put(rocksdb::WriteOptions(), LogKey(p, o), Get(db, p, o - 1)).ok());
+    for (Offset o = 6; o >= 4; --o)
+      REQUIRE(db.Put(rocksdb::WriteOptions(), LogKey(p, o), Get(db, p, o - 1)).ok());
     std::string forged = Get(db, p, 2);
     SetPrevHash(forged, HashRecord(Get(db, p, 2)));
     REQUIRE(db.Put(rocksdb::WriteOptions(), LogKey(p, 3), forged).ok());
@@ -111,7 +115,8 @@ TEST_CASE("Verify names the offset after a record inserted into the chain", "[re
   INFO(st.message());
   REQUIRE(st.code() == Code::kCorruption);
   // The forged record chains; the one after it (the original offset 3) does not.
-  CHECK(st.message().find(fmt::format("partition {}: first bad offset 4", s.p)) != std::string::npos);
+  CHECK(st.message().find(fmt::format("partition {}: first bad offset 4", s.p)) !=
+        std::string::npos);
 }
 
 TEST_CASE("A checkpoint finds records removed from the end, which the chain alone cannot",
@@ -128,7 +133,8 @@ TEST_CASE("A checkpoint finds records removed from the end, which the chain alon
   const Status st = s.Walk(&heads);
   INFO(st.message());
   REQUIRE(st.code() == Code::kCorruption);
-  CHECK(st.message().find(fmt::format("partition {}: first bad offset 4", s.p)) != std::string::npos);
+  CHECK(st.message().find(fmt::format("partition {}: first bad offset 4", s.p)) !=
+        std::string::npos);
   CHECK(st.message().find("removed from the end") != std::string::npos);
 }
 
@@ -148,10 +154,12 @@ TEST_CASE("A checkpoint finds a rewritten record even when the chain after it wa
   const Status st = s.Walk(&heads);
   INFO(st.message());
   REQUIRE(st.code() == Code::kCorruption);
-  CHECK(st.message().find(fmt::format("partition {}: first bad offset 5", s.p)) != std::string::npos);
+  CHECK(st.message().find(fmt::format("partition {}: first bad offset 5", s.p)) !=
+        std::string::npos);
 }
 
-TEST_CASE("A checkpoint still holds after honest appends, and they are counted", "[replay][tamper][checkpoint]") {
+TEST_CASE("A checkpoint still holds after honest appends, and they are counted",
+          "[replay][tamper][checkpoint]") {
   SmallLedger s(3);
   const auto heads = s.Heads();
   {
@@ -195,7 +203,8 @@ TEST_CASE("A checkpoint's signature checks with the public key alone, and fails 
     std::string st = j["statement"];
     const auto pos = st.find(fmt::format("partition {} records 3", s.p));
     REQUIRE(pos != std::string::npos);
-    st.replace(pos, fmt::format("partition {} records 3", s.p).size(), fmt::format("partition {} records 2", s.p));
+    st.replace(pos, fmt::format("partition {} records 3", s.p).size(),
+               fmt::format("partition {} records 2", s.p));
     j["statement"] = st;
     auto r = CheckCheckpointSignature(j.dump(), pk);
     REQUIRE_FALSE(r.ok());
@@ -203,7 +212,8 @@ TEST_CASE("A checkpoint's signature checks with the public key alone, and fails 
   }
   SECTION("garbage") {
     CHECK(CheckCheckpointSignature("not json", pk).status().code() == Code::kInvalidArgument);
-    CHECK(CheckCheckpointSignature(R"({"statement":"x"})", pk).status().code() == Code::kInvalidArgument);
+    CHECK(CheckCheckpointSignature(R"({"statement":"x"})", pk).status().code() ==
+          Code::kInvalidArgument);
     CHECK(CheckCheckpointSignature(R"({"statement":"x","signature":"AAAA"})", pk).status().code() ==
           Code::kInvalidArgument);
   }
@@ -239,11 +249,14 @@ TEST_CASE("KafkaLog: a record forged into the topic by another producer is found
   // A plain (non-transactional) producer appends the copy to the partition.
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) == RD_KAFKA_CONF_OK);
+  REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) ==
+          RD_KAFKA_CONF_OK);
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   REQUIRE(producer != nullptr);
-  REQUIRE(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(static_cast<int32_t>(s.p)),
-                            RD_KAFKA_V_VALUE(copied.data(), copied.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+  REQUIRE(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                            RD_KAFKA_V_PARTITION(static_cast<int32_t>(s.p)),
+                            RD_KAFKA_V_VALUE(copied.data(), copied.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
   REQUIRE(rd_kafka_flush(producer, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_destroy(producer);
@@ -256,8 +269,8 @@ TEST_CASE("KafkaLog: a record forged into the topic by another producer is found
   // take offsets too, so its offset is read back rather than assumed).
   auto tail = log->Read(s.p, before[s.p].last_offset + 1, 10).value();
   REQUIRE_FALSE(tail.empty());
-  CHECK(r.status().message().find(fmt::format("partition {}: first bad offset {}", s.p, tail.front().offset)) !=
-        std::string::npos);
+  CHECK(r.status().message().find(fmt::format("partition {}: first bad offset {}", s.p,
+                                              tail.front().offset)) != std::string::npos);
   // The checkpoint taken before the forgery still matches what came before it.
   CHECK(WalkChains(*log, &before).status().message().find("first bad offset") != std::string::npos);
 }

@@ -17,7 +17,8 @@ namespace {
 // The record quoted and joined as one CSV line, then read back.
 void CheckRoundTrip(const ledger::CsvRecord& r) {
   std::string line;
-  for (size_t i = 0; i < r.fields.size(); ++i) line += (i ? "," : "") + ledger::CsvQuote(r.fields[i]);
+  for (size_t i = 0; i < r.fields.size(); ++i)
+    line += (i ? "," : "") + ledger::CsvQuote(r.fields[i]);
   line += "\n";
   ledger::CsvReader again(line);
   auto back = again.Next();

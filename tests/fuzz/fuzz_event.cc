@@ -8,8 +8,8 @@
 #include <string>
 
 #include "app/ledger/command_codec.h"
-#include "events/codec.h"
 #include "engine/event_subject.h"
+#include "events/codec.h"
 #include "replay/event_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -40,7 +40,9 @@ struct World {
   std::vector<std::regex> patterns;
 
   World() {
-    dir = (std::filesystem::temp_directory_path() / ("ledger-fuzz-http-" + std::to_string(::getpid()))).string();
+    dir = (std::filesystem::temp_directory_path() /
+           ("ledger-fuzz-http-" + std::to_string(::getpid())))
+              .string();
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     ledger::LedgerOptions o;
@@ -55,18 +57,22 @@ struct World {
     ledger::HttpOptions opts;
     opts.access_log = false;
     api = std::make_unique<ledger::http::Api>(*ledger, *signer, opts);
-    for (auto part : {ledger::http::CommandRoutes(), ledger::http::QueryRoutes(), ledger::http::PublicRoutes()}) {
+    for (auto part : {ledger::http::CommandRoutes(), ledger::http::QueryRoutes(),
+                      ledger::http::PublicRoutes()}) {
       for (auto& r : part) {
         routes.push_back(r);
-        patterns.emplace_back(std::regex_replace(r.spec.path, std::regex(R"(\{[a-z_]+\})"), "([^/]+)"));
+        patterns.emplace_back(
+            std::regex_replace(r.spec.path, std::regex(R"(\{[a-z_]+\})"), "([^/]+)"));
       }
     }
     // A merchant and a complaint to act on.
-    Seed(R"({"actor":{"role":"operator","id":"centre"},"command_type":"RegisterMerchant","command":)"
-         R"({"merchant_id":"m-1","name":"Shop","licence_date":"2024-01-01","domains":["m-1.example"]}})");
-    Seed(R"({"actor":{"role":"consumer","id":"u-1"},"command_type":"FileComplaint","command":)"
-         R"({"merchant_id":"m-1","consumer_id":"u-1","reference_number":"R-1","terminal":"T-1",)"
-         R"("purchase_date":"2026-02-20","amount":500000,"invoice_number":"INV-1","category":"non_delivery"}})");
+    Seed(
+        R"({"actor":{"role":"operator","id":"centre"},"command_type":"RegisterMerchant","command":)"
+        R"({"merchant_id":"m-1","name":"Shop","licence_date":"2024-01-01","domains":["m-1.example"]}})");
+    Seed(
+        R"({"actor":{"role":"consumer","id":"u-1"},"command_type":"FileComplaint","command":)"
+        R"({"merchant_id":"m-1","consumer_id":"u-1","reference_number":"R-1","terminal":"T-1",)"
+        R"("purchase_date":"2026-02-20","amount":500000,"invoice_number":"INV-1","category":"non_delivery"}})");
   }
   ~World() {
     api.reset();
@@ -98,7 +104,8 @@ void ParseQuery(std::string_view q, httplib::Params& params) {
     std::string_view kv = q.substr(0, amp);
     q.remove_prefix(amp == std::string_view::npos ? q.size() : amp + 1);
     const auto eq = kv.find('=');
-    params.emplace(std::string(kv.substr(0, eq)), eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1)));
+    params.emplace(std::string(kv.substr(0, eq)),
+                   eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1)));
   }
 }
 
@@ -141,18 +148,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   for (size_t i = 0; i < w.routes.size(); ++i) {
-    if (w.routes[i].spec.method != req.method || !std::regex_match(req.path, req.matches, w.patterns[i])) continue;
+    if (w.routes[i].spec.method != req.method ||
+        !std::regex_match(req.path, req.matches, w.patterns[i]))
+      continue;
     ledger::http::Call call{req, res, &who};
     ledger::http::Dispatch(*w.api, w.routes[i], call);  // as the server runs a matched route
     if (res.status == 500) {
       // A handler refuses bad input itself; a 500 is an exception or a broken store.
-      std::fprintf(stderr, "handler for %s %s answered 500: %s\n", req.method.c_str(), req.path.c_str(),
-                   res.body.c_str());
+      std::fprintf(stderr, "handler for %s %s answered 500: %s\n", req.method.c_str(),
+                   req.path.c_str(), res.body.c_str());
       std::abort();
     }
     if (res.status < 200 || res.status > 599 || res.body.empty()) {
-      std::fprintf(stderr, "handler for %s %s answered %d with %zu bytes\n", req.method.c_str(), req.path.c_str(),
-                   res.status, res.body.size());
+      std::fprintf(stderr, "handler for %s %s answered %d with %zu bytes\n", req.method.c_str(),
+                   req.path.c_str(), res.status, res.body.size());
       std::abort();
     }
     break;

@@ -1,9 +1,9 @@
 // Hostile and mistaken input to the HTTP service: a 4xx with a JSON error
 // naming what is wrong, nothing written, the server still serving.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +28,8 @@ std::string Fill(std::string path, const std::string& case_id) {
   return path;
 }
 
-// Sends `request` on a new connection; returns what comes back until the server closes or is silent for 2 s.
+// Sends `request` on a new connection; returns what comes back until the server closes or is silent
+// for 2 s.
 std::string RawRequest(int port, const std::string& request) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -56,8 +57,10 @@ std::string RawRequest(int port, const std::string& request) {
 
 }  // namespace
 
-TEST_CASE("Every command route refuses bad JSON, wrong types, unknown fields, big bodies and bad headers, writing nothing",
-          "[http][input]") {
+TEST_CASE(
+    "Every command route refuses bad JSON, wrong types, unknown fields, big bodies and bad "
+    "headers, writing nothing",
+    "[http][input]") {
   HttpFixture h;
   h.fx().RegisterMerchant("m1");
   const std::string case_a = h.fx().Accepted("m1", "A");
@@ -86,7 +89,10 @@ TEST_CASE("Every command route refuses bad JSON, wrong types, unknown fields, bi
     CHECK(not_object.Json()["code"] == "invalid_argument");
 
     // Wrong type: a number where the schema wants a string.
-    auto wrong = h.Post(path, route.path.find("{case_id}") != std::string::npos ? R"({"case_id": 7})" : R"({"merchant_id": 7})", op);
+    auto wrong = h.Post(path,
+                        route.path.find("{case_id}") != std::string::npos ? R"({"case_id": 7})"
+                                                                          : R"({"merchant_id": 7})",
+                        op);
     CHECK(wrong.status == 400);
     CHECK(!wrong.Json()["error"].get<std::string>().empty());
 
@@ -121,8 +127,8 @@ TEST_CASE("A body naming another case than the path is refused", "[http][input]"
   CHECK(r.status == 400);
   CHECK(r.Json()["error"].get<std::string>().find("differs from the path") != std::string::npos);
   // The same id in both is fine.
-  auto ok = h.Post("/v1/complaints/" + a + "/respond", R"({"case_id":")" + a + R"(","message":"x"})",
-                   h.Token(R::merchant, "m1"));
+  auto ok = h.Post("/v1/complaints/" + a + "/respond",
+                   R"({"case_id":")" + a + R"(","message":"x"})", h.Token(R::merchant, "m1"));
   CHECK(ok.status == 200);
   CHECK(h.LogLength() == before + 1);
 }
@@ -131,7 +137,11 @@ TEST_CASE("Query routes name their bad parameters", "[http][input]") {
   HttpFixture h;
   h.fx().RegisterMerchant("m1");
   const std::string op = h.Token(R::operator_, "centre");
-  struct Case { std::string path; int status; std::string says; };
+  struct Case {
+    std::string path;
+    int status;
+    std::string says;
+  };
   const std::vector<Case> cases = {
       {"/v1/merchants/m1?as_of=yesterday", 400, "as_of"},
       {"/v1/merchants/nobody", 404, "nobody"},
@@ -164,8 +174,9 @@ TEST_CASE("Query routes name their bad parameters", "[http][input]") {
   CHECK(long_url.Json()["code"] == "bad_request");
   // A GET's body is not read (the server does not expect one): what follows the
   // headers is taken as the next request, refused, and the connection closed.
-  const std::string raw = RawRequest(h.port(), "GET /v1/merchants/m1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
-                                                   std::string(100000, 'x'));
+  const std::string raw = RawRequest(
+      h.port(), "GET /v1/merchants/m1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+                    std::string(100000, 'x'));
   CHECK(raw.find("HTTP/1.1 5") == std::string::npos);
   CHECK(h.Get("/v1/merchants/m1").status == 200);
 }
@@ -180,7 +191,9 @@ TEST_CASE("Tokens: expired, forged, from another key or malformed get 401", "[ht
   CHECK(h.Get("/v1/rankings", forged).status == 401);
   auto other = TokenSigner::OpenOrCreate(TempDir("otherkey") + "/k");
   REQUIRE(other.ok());
-  auto foreign = h.Get("/v1/rankings", other.value().Mint({R::operator_, "centre", h.fx().clock().Now() + kHourMs}, 0));
+  auto foreign =
+      h.Get("/v1/rankings",
+            other.value().Mint({R::operator_, "centre", h.fx().clock().Now() + kHourMs}, 0));
   CHECK(foreign.status == 401);
   CHECK(foreign.Json()["error"].get<std::string>().find("signature") != std::string::npos);
   CHECK(h.Get("/v1/rankings", "garbage").status == 401);
@@ -190,7 +203,8 @@ TEST_CASE("Tokens: expired, forged, from another key or malformed get 401", "[ht
   CHECK(expired.Json()["error"].get<std::string>().find("expired") != std::string::npos);
 }
 
-TEST_CASE("The token key is created with mode 0600 and refused when others can read it", "[http][input]") {
+TEST_CASE("The token key is created with mode 0600 and refused when others can read it",
+          "[http][input]") {
   const std::string dir = TempDir("key");
   const std::string path = TokenSigner::KeyPathFor(dir);
   REQUIRE(TokenSigner::OpenOrCreate(path).ok());
@@ -207,7 +221,8 @@ TEST_CASE("The token key is created with mode 0600 and refused when others can r
   CHECK(loose.status().message().find("600") != std::string::npos);
 }
 
-TEST_CASE("Too many requests from one token get 429 with Retry-After while other callers go on", "[http][input]") {
+TEST_CASE("Too many requests from one token get 429 with Retry-After while other callers go on",
+          "[http][input]") {
   HttpOptions o = HttpFixture::Defaults();
   o.rate_per_s = 1;
   o.burst = 3;
@@ -223,13 +238,16 @@ TEST_CASE("Too many requests from one token get 429 with Retry-After while other
   CHECK(h.Get("/v1/rankings", h.Token(R::operator_, "b")).status == 200);
   // A command refused by the limit writes nothing.
   const uint64_t before = h.LogLength();
-  auto cmd = h.Post("/v1/merchants", R"({"merchant_id":"m9","name":"N","licence_date":"2024-01-01","domains":["n.ir"]})", a);
+  auto cmd = h.Post(
+      "/v1/merchants",
+      R"({"merchant_id":"m9","name":"N","licence_date":"2024-01-01","domains":["n.ir"]})", a);
   CHECK(cmd.status == 429);
   CHECK(h.LogLength() == before);
 }
 
-TEST_CASE("A client that sends half a request is dropped after the read timeout while others are served",
-          "[http][input]") {
+TEST_CASE(
+    "A client that sends half a request is dropped after the read timeout while others are served",
+    "[http][input]") {
   HttpOptions o = HttpFixture::Defaults();
   o.read_timeout_s = 1;
   HttpFixture h(o);
@@ -239,7 +257,8 @@ TEST_CASE("A client that sends half a request is dropped after the read timeout 
   addr.sin_port = htons(static_cast<uint16_t>(h.port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  const std::string partial = "POST /v1/complaints HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"merchant";
+  const std::string partial =
+      "POST /v1/complaints HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"merchant";
   REQUIRE(::write(fd, partial.data(), partial.size()) == static_cast<ssize_t>(partial.size()));
   CHECK(h.Get("/healthz").status == 200);
   // The server closes the connection (read returns 0 or an error) well within 5 s.
@@ -252,12 +271,15 @@ TEST_CASE("A client that sends half a request is dropped after the read timeout 
   CHECK(h.Get("/healthz").status == 200);
 }
 
-TEST_CASE("Retrying a command with the same Idempotency-Key applies it once and another body under the key is a conflict",
-          "[http][input]") {
+TEST_CASE(
+    "Retrying a command with the same Idempotency-Key applies it once and another body under the "
+    "key is a conflict",
+    "[http][input]") {
   HttpFixture h;
   h.fx().RegisterMerchant("m1");
   const std::string u = h.Token(R::consumer, "u-1");
-  const std::string body = R"({"merchant_id":"m1","consumer_id":"u-1","reference_number":"R","terminal":"T","purchase_date":"2026-02-01","amount":5,"invoice_number":"I","category":"non_delivery"})";
+  const std::string body =
+      R"({"merchant_id":"m1","consumer_id":"u-1","reference_number":"R","terminal":"T","purchase_date":"2026-02-01","amount":5,"invoice_number":"I","category":"non_delivery"})";
   auto first = h.Post("/v1/complaints", body, u, "file-1");
   REQUIRE(first.status == 201);
   const uint64_t after = h.LogLength();
@@ -267,21 +289,29 @@ TEST_CASE("Retrying a command with the same Idempotency-Key applies it once and 
   CHECK(again.Json()["case_id"] == first.Json()["case_id"]);
   CHECK(again.Json()["tracking"]["code"] == first.Json()["tracking"]["code"]);
   CHECK(h.LogLength() == after);
-  auto changed = h.Post("/v1/complaints", R"({"merchant_id":"m1","consumer_id":"u-1","reference_number":"R2","terminal":"T","purchase_date":"2026-02-01","amount":5,"invoice_number":"I","category":"non_delivery"})", u, "file-1");
+  auto changed = h.Post(
+      "/v1/complaints",
+      R"({"merchant_id":"m1","consumer_id":"u-1","reference_number":"R2","terminal":"T","purchase_date":"2026-02-01","amount":5,"invoice_number":"I","category":"non_delivery"})",
+      u, "file-1");
   CHECK(changed.status == 409);
   CHECK(h.LogLength() == after);
   // Another caller's same key is its own command.
   h.fx().RegisterMerchant("m2");
-  auto other = h.Post("/v1/complaints", R"({"merchant_id":"m2","consumer_id":"u-2","reference_number":"R","terminal":"T","purchase_date":"2026-02-01","amount":5,"invoice_number":"I","category":"non_delivery"})",
-                      h.Token(R::consumer, "u-2"), "file-1");
+  auto other = h.Post(
+      "/v1/complaints",
+      R"({"merchant_id":"m2","consumer_id":"u-2","reference_number":"R","terminal":"T","purchase_date":"2026-02-01","amount":5,"invoice_number":"I","category":"non_delivery"})",
+      h.Token(R::consumer, "u-2"), "file-1");
   CHECK(other.status == 201);
 }
 
-TEST_CASE("A complaint's tracking code shows its status without login, with a QR code of the link", "[http][track]") {
+TEST_CASE("A complaint's tracking code shows its status without login, with a QR code of the link",
+          "[http][track]") {
   HttpFixture h;
   h.fx().RegisterMerchant("m1");
-  auto filed = h.Post("/v1/complaints", R"({"merchant_id":"m1","consumer_id":"u-1","reference_number":"R","terminal":"T","purchase_date":"2026-02-01","amount":5,"invoice_number":"I","category":"non_delivery"})",
-                      h.Token(R::consumer, "u-1"), "k");
+  auto filed = h.Post(
+      "/v1/complaints",
+      R"({"merchant_id":"m1","consumer_id":"u-1","reference_number":"R","terminal":"T","purchase_date":"2026-02-01","amount":5,"invoice_number":"I","category":"non_delivery"})",
+      h.Token(R::consumer, "u-1"), "k");
   REQUIRE(filed.status == 201);
   const auto tracking = filed.Json()["tracking"];
   const std::string code = tracking["code"];
@@ -293,7 +323,9 @@ TEST_CASE("A complaint's tracking code shows its status without login, with a QR
   CHECK(t.Json()["status"] == "awaiting_verification");
   CHECK(!t.Json().contains("consumer_id"));
   CHECK(!t.Json().contains("transaction"));
-  REQUIRE(h.fx().Op(fb::Command::VerifyTransaction, Fixture::CaseBody(filed.Json()["case_id"])).status.ok());
+  REQUIRE(h.fx()
+              .Op(fb::Command::VerifyTransaction, Fixture::CaseBody(filed.Json()["case_id"]))
+              .status.ok());
   CHECK(h.Get("/v1/track/" + code).Json()["status"] == "awaiting_response");
   auto qr = h.Get("/v1/track/" + code + "/qr.svg");
   CHECK(qr.status == 200);
@@ -327,21 +359,36 @@ TEST_CASE("The timekeeper fires deadlines without any request", "[http][timekeep
   CHECK(metrics.body.find("ledger_timekeeper_events_total") != std::string::npos);
 }
 
-TEST_CASE("/metrics counts commands by type and outcome, append latency, lag per partition and due timers", "[http][metrics]") {
+TEST_CASE(
+    "/metrics counts commands by type and outcome, append latency, lag per partition and due "
+    "timers",
+    "[http][metrics]") {
   HttpFixture h;
   const std::string op = h.Token(R::operator_, "centre");
-  REQUIRE(h.Post("/v1/merchants", R"({"merchant_id":"m1","name":"N","licence_date":"2024-01-01","domains":["n.ir"]})", op).status == 200);
-  REQUIRE(h.Post("/v1/merchants", R"({"merchant_id":"m1","name":"N","licence_date":"2024-01-01","domains":["n.ir"]})", op).status == 409);
+  REQUIRE(
+      h.Post("/v1/merchants",
+             R"({"merchant_id":"m1","name":"N","licence_date":"2024-01-01","domains":["n.ir"]})",
+             op)
+          .status == 200);
+  REQUIRE(
+      h.Post("/v1/merchants",
+             R"({"merchant_id":"m1","name":"N","licence_date":"2024-01-01","domains":["n.ir"]})",
+             op)
+          .status == 409);
   auto m = h.Get("/metrics", op);
   REQUIRE(m.status == 200);
-  CHECK(m.body.find("ledger_commands_total{type=\"RegisterMerchant\",outcome=\"ok\"} 1") != std::string::npos);
-  CHECK(m.body.find("ledger_commands_total{type=\"RegisterMerchant\",outcome=\"conflict\"} 1") != std::string::npos);
+  CHECK(m.body.find("ledger_commands_total{type=\"RegisterMerchant\",outcome=\"ok\"} 1") !=
+        std::string::npos);
+  CHECK(m.body.find("ledger_commands_total{type=\"RegisterMerchant\",outcome=\"conflict\"} 1") !=
+        std::string::npos);
   CHECK(m.body.find("ledger_append_seconds_count 2") != std::string::npos);
   CHECK(m.body.find("ledger_projection_lag_records{partition=\"0\"} 0") != std::string::npos);
   CHECK(m.body.find("ledger_timers_due 0") != std::string::npos);
   // Requests are counted once answered, just after the client has its answer.
-  const std::string counted = "ledger_http_requests_total{route=\"/v1/merchants\",method=\"POST\",status=\"409\"} 1";
-  for (int i = 0; i < 200 && m.body.find(counted) == std::string::npos; ++i) m = h.Get("/metrics", op);
+  const std::string counted =
+      "ledger_http_requests_total{route=\"/v1/merchants\",method=\"POST\",status=\"409\"} 1";
+  for (int i = 0; i < 200 && m.body.find(counted) == std::string::npos; ++i)
+    m = h.Get("/metrics", op);
   CHECK(m.body.find(counted) != std::string::npos);
 }
 

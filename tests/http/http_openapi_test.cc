@@ -23,7 +23,8 @@ nlohmann::json LoadDoc() {
 
 }  // namespace
 
-TEST_CASE("The OpenAPI document lists exactly the server's routes, public ones without security", "[http][openapi]") {
+TEST_CASE("The OpenAPI document lists exactly the server's routes, public ones without security",
+          "[http][openapi]") {
   const auto doc = LoadDoc();
   REQUIRE(doc["openapi"].get<std::string>().rfind("3.", 0) == 0);
   std::set<std::string> documented, public_documented;
@@ -32,7 +33,8 @@ TEST_CASE("The OpenAPI document lists exactly the server's routes, public ones w
       std::string m = method;
       for (auto& c : m) c = static_cast<char>(std::toupper(c));
       documented.insert(m + " " + path);
-      if (op.contains("security") && op["security"].empty()) public_documented.insert(m + " " + path);
+      if (op.contains("security") && op["security"].empty())
+        public_documented.insert(m + " " + path);
     }
   }
   std::set<std::string> served, public_served;
@@ -55,7 +57,8 @@ TEST_CASE("Every documented operation answers with a documented status", "[http]
   for (const auto& [path, ops] : doc["paths"].items()) {
     for (const auto& [method, spec] : ops.items()) {
       std::string url = path;
-      for (const auto& [k, v] : std::map<std::string, std::string>{{"{case_id}", case_id}, {"{merchant_id}", "m-1"}, {"{code}", code}}) {
+      for (const auto& [k, v] : std::map<std::string, std::string>{
+               {"{case_id}", case_id}, {"{merchant_id}", "m-1"}, {"{code}", code}}) {
         const auto at = url.find(k);
         if (at != std::string::npos) url.replace(at, k.size(), v);
       }
@@ -64,7 +67,8 @@ TEST_CASE("Every documented operation answers with a documented status", "[http]
       const std::string token = is_public ? "" : op;
       HttpFixture::Reply r;
       if (method == "post") {
-        const std::string body = spec["requestBody"]["content"]["application/json"]["example"].dump();
+        const std::string body =
+            spec["requestBody"]["content"]["application/json"]["example"].dump();
         r = h.Post(url, body, token, "doc-" + std::to_string(checked));
       } else {
         r = h.Get(url, token);

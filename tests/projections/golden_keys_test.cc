@@ -5,8 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "engine/state.h"
 #include "common/coding.h"
+#include "engine/state.h"
 #include "projections/keys.h"
 #include "projections/store.h"
 
@@ -40,7 +40,10 @@ TEST_CASE("every view key keeps its bytes", "[golden][keys]") {
   t.terminal = "T-1";
   t.purchase_date_ms = 1761955200000;
   t.amount = 1500000;
-  CHECK(keys::Transaction("m-1", t) == "tx/m-1\0R-88\0T-1\0" "1761955200000\0" "1500000"s);
+  CHECK(keys::Transaction("m-1", t) ==
+        "tx/m-1\0R-88\0T-1\0"
+        "1761955200000\0"
+        "1500000"s);
 
   CHECK(keys::Snapshot("m-1", 0x0102030405060708, 5, 0x1234) ==
         "snap/m-1\0"
@@ -54,7 +57,9 @@ TEST_CASE("every view key keeps its bytes", "[golden][keys]") {
   CHECK(keys::CfpbCount(c, "Closed with explanation") ==
         "cfa/2025-11\0Mortgage\0Escrow\0CA\0Web\0Closed with explanation"s);
   CHECK(keys::Tracking("91488-A1Z2Q") == "trk/91488-A1Z2Q"s);
-  CHECK(keys::Monthly("m-1", "2025-12", "delays") == "mm/m-1\0" "2025-12\0delays"s);
+  CHECK(keys::Monthly("m-1", "2025-12", "delays") ==
+        "mm/m-1\0"
+        "2025-12\0delays"s);
 
   const Timer timer{0x0102030405060708, TimerKind::kDelayDecay, "m-1", "C-1", 2};
   const std::string timer_key = "\x01\x02\x03\x04\x05\x06\x07\x08\x04m-1\0C-1\0\x02"s;
@@ -71,7 +76,8 @@ TEST_CASE("every view key keeps its bytes", "[golden][keys]") {
   CHECK(DecodeU64("\x01\x02\x03\x04\x05\x06\x07\x08"s) == 0x0102030405060708);
 
   // First response times, written inline by the projector before the codec.
-  CHECK(keys::ResponseTime("m-1", 0x0102, "C-1") == "rt/m-1\0\x00\x00\x00\x00\x00\x00\x01\x02\0C-1"s);
+  CHECK(keys::ResponseTime("m-1", 0x0102, "C-1") ==
+        "rt/m-1\0\x00\x00\x00\x00\x00\x00\x01\x02\0C-1"s);
   CHECK(keys::ResponseTimeAll(0x0102, "C-1") == "rt*/\x00\x00\x00\x00\x00\x00\x01\x02\0C-1"s);
   CHECK(keys::TimersFrom(0x0102030405060708) == "\x01\x02\x03\x04\x05\x06\x07\x08"s);
 }

@@ -1,16 +1,16 @@
 // Replay for auditors and analysts: rebuild, verify, as-of, export, queries.
 #include <sstream>
 
-#include <catch2/catch.hpp>
 #include <rocksdb/db.h>
+#include <catch2/catch.hpp>
 
 #include "app/workload/workload.h"
+#include "engine/event_subject.h"
 #include "events/embedded_log.h"
 #include "projections/queries.h"
+#include "replay/event_json.h"
 #include "replay/replay.h"
 #include "tests/support/fixture.h"
-#include "engine/event_subject.h"
-#include "replay/event_json.h"
 
 using namespace ledger;
 using namespace ledger::test;
@@ -66,7 +66,8 @@ Simulated& Shared() {
 
 }  // namespace
 
-TEST_CASE("The simulated workload goes through the rules and makes every kind of activity", "[replay][simulate]") {
+TEST_CASE("The simulated workload goes through the rules and makes every kind of activity",
+          "[replay][simulate]") {
   auto& s = Shared();
   CHECK(s.accepted > 2000);
   CHECK(s.complaints > 600);
@@ -86,7 +87,8 @@ TEST_CASE("The simulated workload goes through the rules and makes every kind of
   CHECK(rt["p50_hours"].get<double>() <= rt["p99_hours"].get<double>());
 }
 
-TEST_CASE("A merchant's profile as of a past moment equals what the live views showed then", "[replay][as-of]") {
+TEST_CASE("A merchant's profile as of a past moment equals what the live views showed then",
+          "[replay][as-of]") {
   auto& s = Shared();
   size_t compared = 0;
   for (const auto& [at, profiles] : s.snapshots) {
@@ -101,10 +103,12 @@ TEST_CASE("A merchant's profile as of a past moment equals what the live views s
   CHECK(compared == kLegs * 40);
   // The busiest merchants have snapshots, so those profiles started from one.
   CHECK(s.ledger->views().Scan(Cf::kIndex, "snap/", SIZE_MAX).value().size() > 10);
-  CHECK(MerchantAsOf(s.ledger->log(), s.ledger->views(), "m00000", 0).status().code() == Code::kNotFound);
+  CHECK(MerchantAsOf(s.ledger->log(), s.ledger->views(), "m00000", 0).status().code() ==
+        Code::kNotFound);
 }
 
-TEST_CASE("Verify passes on an honest ledger and a rebuild reproduces its digest", "[replay][verify]") {
+TEST_CASE("Verify passes on an honest ledger and a rebuild reproduces its digest",
+          "[replay][verify]") {
   auto& s = Shared();
   auto r = Verify(s.ledger->log(), s.ledger->views(), s.dir + "/scratch", {});
   REQUIRE(r.ok());
@@ -118,12 +122,15 @@ TEST_CASE("Export filters by merchant, case, type and time", "[replay][export]")
   std::stringstream all, typed, csv;
   ExportFilter f;
   f.merchant_id = "m00000";
-  const uint64_t n = Export(s.ledger->log(), s.ledger->views(), f, ExportFormat::kJsonLines, renderer, all).value();
+  const uint64_t n =
+      Export(s.ledger->log(), s.ledger->views(), f, ExportFormat::kJsonLines, renderer, all)
+          .value();
   CHECK(n == MerchantEventPositions(s.ledger->views(), "m00000").value().size());
   std::string line;
   while (std::getline(all, line)) CHECK(nlohmann::json::parse(line)["partition_key"] == "m00000");
   f.types = {"ResponseDeadlineMissed"};
-  const uint64_t missed = Export(s.ledger->log(), s.ledger->views(), f, ExportFormat::kCsv, renderer, csv).value();
+  const uint64_t missed =
+      Export(s.ledger->log(), s.ledger->views(), f, ExportFormat::kCsv, renderer, csv).value();
   CHECK(missed < n);
   size_t lines = 0;
   while (std::getline(csv, line)) {
@@ -183,7 +190,8 @@ TEST_CASE("Rebuild swaps in fresh views equal to the live ones", "[replay][rebui
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("Views of another layout are refused, and a rebuild makes them readable", "[replay][rebuild]") {
+TEST_CASE("Views of another layout are refused, and a rebuild makes them readable",
+          "[replay][rebuild]") {
   const auto dir = TempDir("layout");
   ManualClock clock(ParseTime(kStart).value());
   Hash32 live;
@@ -199,13 +207,15 @@ TEST_CASE("Views of another layout are refused, and a rebuild makes them readabl
     REQUIRE(RunWorkload(*l, clock, w, {}).ok());
     live = l->views().Digest().value();
   }
-  for (const std::optional<std::string>& written : {std::optional<std::string>(), std::optional<std::string>("3")}) {
+  for (const std::optional<std::string>& written :
+       {std::optional<std::string>(), std::optional<std::string>("3")}) {
     INFO("views_format " << written.value_or("absent"));
     {
       auto views = ViewStore::Open(dir + "/views").value();
       auto* meta = views->handle(Cf::kMeta);
-      auto s = written ? views->db()->Put(rocksdb::WriteOptions(), meta, ViewStore::kFormatKey, *written)
-                       : views->db()->Delete(rocksdb::WriteOptions(), meta, ViewStore::kFormatKey);
+      auto s =
+          written ? views->db()->Put(rocksdb::WriteOptions(), meta, ViewStore::kFormatKey, *written)
+                  : views->db()->Delete(rocksdb::WriteOptions(), meta, ViewStore::kFormatKey);
       REQUIRE(s.ok());
     }
     auto refused = ViewStore::Open(dir + "/views");
@@ -220,12 +230,14 @@ TEST_CASE("Views of another layout are refused, and a rebuild makes them readabl
     CHECK(r->digest == live);
     auto reopened = ViewStore::Open(dir + "/views");
     REQUIRE(reopened.ok());
-    CHECK(reopened.value()->Get(Cf::kMeta, ViewStore::kFormatKey).value() == std::string(ViewStore::kFormat));
+    CHECK(reopened.value()->Get(Cf::kMeta, ViewStore::kFormatKey).value() ==
+          std::string(ViewStore::kFormat));
   }
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("Prefix reads of the views stop at the prefix, past deleted keys and at 0xff bytes", "[replay][store]") {
+TEST_CASE("Prefix reads of the views stop at the prefix, past deleted keys and at 0xff bytes",
+          "[replay][store]") {
   const auto dir = TempDir("prefix");
   {
     auto views = ViewStore::Open(dir + "/views").value();
@@ -252,7 +264,9 @@ TEST_CASE("Prefix reads of the views stop at the prefix, past deleted keys and a
     CHECK_FALSE(views->FirstAtOrAfter(Cf::kIndex, a, a + "\x03").value());
     CHECK_FALSE(views->FirstAtOrAfter(Cf::kIndex, b, b + "\x02").value());
     CHECK_FALSE(views->FirstAtOrAfter(Cf::kIndex, c, c).value());
-    auto ff = views->FirstAtOrAfter(Cf::kIndex, std::string("\xff\xff", 2), std::string("\xff\xff", 2)).value();
+    auto ff =
+        views->FirstAtOrAfter(Cf::kIndex, std::string("\xff\xff", 2), std::string("\xff\xff", 2))
+            .value();
     REQUIRE(ff);
     CHECK(ff->second == "ff");
     auto last = views->LastAtOrBefore(Cf::kIndex, b, b + "\xff").value();
@@ -266,7 +280,8 @@ TEST_CASE("Prefix reads of the views stop at the prefix, past deleted keys and a
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("A case's and a merchant's lists of events equal a scan of the whole log", "[replay][history]") {
+TEST_CASE("A case's and a merchant's lists of events equal a scan of the whole log",
+          "[replay][history]") {
   auto& s = Shared();
   EventLog& log = s.ledger->log();
   std::map<std::string, std::vector<std::pair<PartitionId, Offset>>> by_case, by_merchant;
@@ -304,7 +319,8 @@ TEST_CASE("A case's and a merchant's lists of events equal a scan of the whole l
   CHECK(MerchantEventPositions(s.ledger->views(), "no-such-merchant").value().empty());
 }
 
-TEST_CASE("Verify names the partition and first bad offset of a deleted record", "[replay][verify][tamper]") {
+TEST_CASE("Verify names the partition and first bad offset of a deleted record",
+          "[replay][verify][tamper]") {
   const auto dir = TempDir("verify");
   ManualClock clock(ParseTime(kStart).value());
   LedgerOptions o;
@@ -312,11 +328,19 @@ TEST_CASE("Verify names the partition and first bad offset of a deleted record",
   PartitionId p;
   {
     auto l = Ledger::Open(o, clock).value();
-    REQUIRE(l->SubmitJson(R"({"actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
-                          R"("command":{"merchant_id":"m1","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})").status.ok());
+    REQUIRE(
+        l->SubmitJson(
+             R"({"actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
+             R"("command":{"merchant_id":"m1","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})")
+            .status.ok());
     for (int i = 0; i < 3; ++i) {
-      REQUIRE(l->SubmitJson(fmt::format(R"({{"actor":{{"role":"operator","id":"c"}},"command_type":"RecordViolation",)"
-                                        R"("command":{{"merchant_id":"m1","level":1,"rule":"r{}"}}}})", i)).status.ok());
+      REQUIRE(
+          l
+              ->SubmitJson(fmt::format(
+                  R"({{"actor":{{"role":"operator","id":"c"}},"command_type":"RecordViolation",)"
+                  R"("command":{{"merchant_id":"m1","level":1,"rule":"r{}"}}}})",
+                  i))
+              .status.ok());
     }
     p = PartitionFor("m1", l->log().partitions());
   }
@@ -337,7 +361,8 @@ TEST_CASE("Verify names the partition and first bad offset of a deleted record",
   auto views = ViewStore::Open(dir + "/views").value();
   auto r = Verify(*log, *views, dir + "/scratch", {});
   REQUIRE_FALSE(r.ok());
-  CHECK(r.status().message().find(fmt::format("partition {}: first bad offset 2", p)) != std::string::npos);
+  CHECK(r.status().message().find(fmt::format("partition {}: first bad offset 2", p)) !=
+        std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
@@ -350,11 +375,18 @@ std::pair<std::string, PartitionId> SmallLog(int n) {
   LedgerOptions o;
   o.data_dir = dir;
   auto l = Ledger::Open(o, clock).value();
-  REQUIRE(l->SubmitJson(R"({"actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
-                        R"("command":{"merchant_id":"m1","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})").status.ok());
+  REQUIRE(
+      l->SubmitJson(
+           R"({"actor":{"role":"operator","id":"c"},"command_type":"RegisterMerchant",)"
+           R"("command":{"merchant_id":"m1","name":"M","licence_date":"2025-01-01","domains":["m.ir"]}})")
+          .status.ok());
   for (int i = 0; i < n; ++i) {
-    REQUIRE(l->SubmitJson(fmt::format(R"({{"actor":{{"role":"operator","id":"c"}},"command_type":"RecordViolation",)"
-                                      R"("command":{{"merchant_id":"m1","level":1,"rule":"r{}"}}}})", i)).status.ok());
+    REQUIRE(l
+                ->SubmitJson(fmt::format(
+                    R"({{"actor":{{"role":"operator","id":"c"}},"command_type":"RecordViolation",)"
+                    R"("command":{{"merchant_id":"m1","level":1,"rule":"r{}"}}}})",
+                    i))
+                .status.ok());
   }
   return {dir, PartitionFor("m1", l->log().partitions())};
 }
@@ -414,7 +446,8 @@ TEST_CASE("Verify names the offset where two records were swapped", "[replay][ve
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("Verify names a record deleted from the end's neighbour as a gap", "[replay][verify][tamper]") {
+TEST_CASE("Verify names a record deleted from the end's neighbour as a gap",
+          "[replay][verify][tamper]") {
   auto [dir, p] = SmallLog(5);
   const std::string msg = VerifyAfter(dir, [&, p = p](rocksdb::DB& db) {
     REQUIRE(db.Delete(rocksdb::WriteOptions(), LogKey(p, 2)).ok());
@@ -424,8 +457,10 @@ TEST_CASE("Verify names a record deleted from the end's neighbour as a gap", "[r
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("Verify compares views that stopped while the log went on with a rebuild stopped at the same offsets",
-          "[replay][verify]") {
+TEST_CASE(
+    "Verify compares views that stopped while the log went on with a rebuild stopped at the same "
+    "offsets",
+    "[replay][verify]") {
   // An auditor's copy of the views, caught up at some moment, while a server
   // goes on writing to the same log: the records after the copy's offsets
   // are walked, not compared.
@@ -442,7 +477,8 @@ TEST_CASE("Verify compares views that stopped while the log went on with a rebui
     auto l = Ledger::Open(o, clock).value();
     REQUIRE(RunWorkload(*l, clock, w, {}).ok());
   }
-  std::filesystem::copy(dir + "/views", dir + "/views-then", std::filesystem::copy_options::recursive);
+  std::filesystem::copy(dir + "/views", dir + "/views-then",
+                        std::filesystem::copy_options::recursive);
   {
     auto l = Ledger::Open(o, clock).value();
     w.start = FormatTime(clock.Now() + 1);

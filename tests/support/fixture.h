@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 
 #include "app/ledger/service.h"
+#include "engine/event_subject.h"
 #include "events/codec.h"
 #include "projections/views.h"
-#include "engine/event_subject.h"
 
 namespace ledger::test {
 
@@ -54,7 +54,8 @@ inline std::string TestLogUri() {
   const char* mode = std::getenv("LEDGER_TEST_LOG");
   if (mode == nullptr || std::string(mode) != "kafka") return "";
   const char* bootstrap = std::getenv("LEDGER_KAFKA_BOOTSTRAP");
-  if (bootstrap == nullptr) throw std::runtime_error("LEDGER_TEST_LOG=kafka needs LEDGER_KAFKA_BOOTSTRAP");
+  if (bootstrap == nullptr)
+    throw std::runtime_error("LEDGER_TEST_LOG=kafka needs LEDGER_KAFKA_BOOTSTRAP");
   static int n = 0;
   return fmt::format("kafka://{}/test.{}.{}.{}", bootstrap, ::getpid(), std::rand() % 100000, ++n);
 }
@@ -98,7 +99,8 @@ class Fixture {
   void RegisterMerchant(const std::string& id, const std::string& extra = "") {
     auto o = Op(fb::Command::RegisterMerchant,
                 fmt::format(R"({{"merchant_id":"{}","name":"Shop {}","licence_date":"2024-01-01",)"
-                            R"("domains":["{}.example"]{}}})", id, id, id, extra));
+                            R"("domains":["{}.example"]{}}})",
+                            id, id, id, extra));
     if (!o.status.ok()) throw std::runtime_error(o.status.ToString());
   }
 
@@ -112,7 +114,8 @@ class Fixture {
 
   // Files and verifies a complaint; returns the case id.
   std::string Accepted(const std::string& merchant, const std::string& ref) {
-    auto f = Run(fb::Command::FileComplaint, fb::Role::consumer, "u-1", ComplaintBody(merchant, ref));
+    auto f =
+        Run(fb::Command::FileComplaint, fb::Role::consumer, "u-1", ComplaintBody(merchant, ref));
     if (!f.status.ok()) throw std::runtime_error(f.status.ToString());
     const std::string id = f.result["case_id"];
     auto v = Op(fb::Command::VerifyTransaction, CaseBody(id));
@@ -147,7 +150,8 @@ class Fixture {
   // The number of records in the log (Kafka offsets have gaps, so count).
   uint64_t LogLength() {
     uint64_t n = 0;
-    for (PartitionId p = 0; p < ledger_->log().partitions(); ++p) n += ledger_->log().Read(p, 0, SIZE_MAX).value().size();
+    for (PartitionId p = 0; p < ledger_->log().partitions(); ++p)
+      n += ledger_->log().Read(p, 0, SIZE_MAX).value().size();
     return n;
   }
 
