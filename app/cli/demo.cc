@@ -118,10 +118,14 @@ std::string Complaint(const std::string& merchant, const std::string& consumer,
       merchant, consumer, ref, merchant, amount, ref, category, pay);
 }
 
-void Script(Demo& d) {
-  using C = fb::Command;
-  using R = fb::Role;
-  const std::string op = "centre";
+using C = fb::Command;
+using R = fb::Role;
+constexpr const char* kOperator = "centre";
+
+// Registration, a complaint settled, bad input, and a merchant that ignores
+// two complaints then answers late. Returns the ids of those two cases.
+std::pair<std::string, std::string> ScriptNegotiation(Demo& d) {
+  const std::string op = kOperator;
   d.Heading("Merchants holding the trust symbol are registered");
   d.Do(
       C::RegisterMerchant, R::operator_, op,
@@ -173,7 +177,12 @@ void Script(Demo& d) {
   d.Profile("behsaz");
   d.Advance(4 * kDayMs, "4 days later");
   d.Profile("behsaz");
+  return {k2, k3};
+}
 
+// The two cases escalated, a withdrawal, decay, and what auditors read.
+void ScriptEscalations(Demo& d, const std::string& k2, const std::string& k3) {
+  const std::string op = kOperator;
   d.Heading("3. Case 2 goes to arbitration; the verdict is not carried out");
   d.Do(C::Escalate, R::consumer, "u-200",
        fmt::format(R"({{"case_id":"{}","forum":"arbitration","fee_rate_percent":5}})", k2));
@@ -222,9 +231,60 @@ void Script(Demo& d) {
   d.Verify();
 }
 
+void Script(Demo& d) {
+  const auto [k2, k3] = ScriptNegotiation(d);
+  ScriptEscalations(d, k2, k3);
+}
+
 }  // namespace
 
 namespace {
+
+// The merchants with the most unanswered complaints, as the profile shows them.
+void PrintWorst(Ledger& l, const nlohmann::json& worst, TimeMs now, bool json) {
+  if (!json)
+    fmt::print(
+        "\n== The five merchants with the most unanswered complaints (ledger query rank --by "
+        "unanswered)\n");
+  for (const auto& row : worst) {
+    auto m = l.GetMerchant(row["merchant_id"].get<std::string>());
+    if (!m.ok()) continue;
+    nlohmann::json p = MerchantJson(*m.value(), now);
+    if (json) {
+      fmt::print("{}\n", nlohmann::json{{"worst_merchant", p}}.dump());
+    } else {
+      fmt::print(
+          "{:<8} {:<10} unanswered={:<3} unresolved={:<3} delays={:<3} violations={}/{}/{} "
+          "complaints={}\n",
+          p["merchant_id"].get<std::string>(), p["status"].get<std::string>(),
+          p["unanswered"].dump(), p["unresolved"].dump(), p["delays"].dump(),
+          p["violations"]["level1"].dump(), p["violations"]["level2"].dump(),
+          p["violations"]["level3"].dump(), p["complaints"].dump());
+    }
+  }
+}
+
+// The top problem category of each month.
+void PrintTopCategories(const nlohmann::json& months_by_category, bool json) {
+  std::map<std::string, std::pair<std::string, uint64_t>> top;
+  for (const auto& row : months_by_category) {
+    auto& t = top[row["month"].get<std::string>()];
+    if (row["complaints"].get<uint64_t>() > t.second)
+      t = {row["category"].get<std::string>(), row["complaints"].get<uint64_t>()};
+  }
+  if (!json)
+    fmt::print("\n== Top problem category by month (ledger query analytics --by month,category)\n");
+  for (const auto& [month, t] : top) {
+    if (json) {
+      fmt::print(
+          "{}\n",
+          nlohmann::json{{"month", month}, {"top_category", t.first}, {"complaints", t.second}}
+              .dump());
+    } else {
+      fmt::print("{}  {:<16} {}\n", month, t.first, t.second);
+    }
+  }
+}
 
 // A year at eNamad scale through the real command path, then what auditors
 // and analysts read from it.
@@ -273,45 +333,8 @@ int RunYear(const std::filesystem::path& dir, const std::string& log_uri, uint32
   summary["verified_events"] = v->events;
   summary["digest"] = HexOf(v->live_digest);
   PrintObject(summary, json ? OutputFormat::kJson : OutputFormat::kTable);
-  if (!json)
-    fmt::print(
-        "\n== The five merchants with the most unanswered complaints (ledger query rank --by "
-        "unanswered)\n");
-  for (const auto& row : worst.value()) {
-    auto m = l.GetMerchant(row["merchant_id"].get<std::string>());
-    if (!m.ok()) continue;
-    nlohmann::json p = MerchantJson(*m.value(), clock.Now());
-    if (json) {
-      fmt::print("{}\n", nlohmann::json{{"worst_merchant", p}}.dump());
-    } else {
-      fmt::print(
-          "{:<8} {:<10} unanswered={:<3} unresolved={:<3} delays={:<3} violations={}/{}/{} "
-          "complaints={}\n",
-          p["merchant_id"].get<std::string>(), p["status"].get<std::string>(),
-          p["unanswered"].dump(), p["unresolved"].dump(), p["delays"].dump(),
-          p["violations"]["level1"].dump(), p["violations"]["level2"].dump(),
-          p["violations"]["level3"].dump(), p["complaints"].dump());
-    }
-  }
-  // The top problem category of each month.
-  std::map<std::string, std::pair<std::string, uint64_t>> top;
-  for (const auto& row : months_by_category.value()) {
-    auto& t = top[row["month"].get<std::string>()];
-    if (row["complaints"].get<uint64_t>() > t.second)
-      t = {row["category"].get<std::string>(), row["complaints"].get<uint64_t>()};
-  }
-  if (!json)
-    fmt::print("\n== Top problem category by month (ledger query analytics --by month,category)\n");
-  for (const auto& [month, t] : top) {
-    if (json) {
-      fmt::print(
-          "{}\n",
-          nlohmann::json{{"month", month}, {"top_category", t.first}, {"complaints", t.second}}
-              .dump());
-    } else {
-      fmt::print("{}  {:<16} {}\n", month, t.first, t.second);
-    }
-  }
+  PrintWorst(l, worst.value(), clock.Now(), json);
+  PrintTopCategories(months_by_category.value(), json);
   if (!json)
     fmt::print("\nExplore it: ledger --data {} query rank --by delays_total\n", dir.string());
   return 0;
