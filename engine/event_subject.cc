@@ -52,4 +52,13 @@ std::string_view CaseIdOf(const fb::Event& e) {
   }
 }
 
+std::string EventIdFor(std::string_view command_id, size_t index) {
+  return std::string(command_id) + "/" + std::to_string(index);
+}
+
+bool OpensCommand(std::string_view event_id) {
+  const size_t slash = event_id.rfind('/');
+  return slash != std::string_view::npos && event_id.substr(slash + 1) == "0";
+}
+
 }  // namespace ledger

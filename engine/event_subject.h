@@ -2,6 +2,8 @@
 // name of its type. Pure.
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "events_generated.h"
@@ -12,5 +14,11 @@ namespace ledger {
 std::string_view CaseIdOf(const fb::Event& e);
 // The payload type's name as the schema spells it ("ComplaintFiled").
 std::string_view PayloadName(const fb::Event& e);
+
+// An event's id: "<command id>/<index among the command's events>", so a
+// command's events are found and ordered from their ids alone.
+std::string EventIdFor(std::string_view command_id, size_t index);
+// Whether `event_id` (as EventIdFor made it) is its command's first event.
+bool OpensCommand(std::string_view event_id);
 
 }  // namespace ledger

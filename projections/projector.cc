@@ -273,9 +273,7 @@ Status Projector::Stage(std::string_view record, std::vector<Timer>* new_timers)
                             e->command_digest()->size());
   }
   s.type = PayloadName(*e);
-  // Event ids are "<command id>/<index>" (the service's StageDrafts).
-  s.opens_command = e->event_id() && e->event_id()->string_view().size() >= 2 &&
-                    e->event_id()->string_view().substr(e->event_id()->size() - 2) == "/0";
+  s.opens_command = e->event_id() && OpensCommand(e->event_id()->string_view());
   if (!s.command_id.empty()) command_digests_.emplace(s.command_id, s.command_digest);
   if (m->events % kSnapshotEvery == 0) s.snapshot = std::make_unique<MerchantState>(*m);
   s.at = e->occurred_at_ms();

@@ -166,7 +166,7 @@ Status Ledger::StageDrafts(std::vector<Draft>& drafts, const std::string& mercha
                            std::vector<Timer>* new_timers) {
   for (size_t i = 0; i < drafts.size(); ++i) {
     fb::EventT e;
-    e.event_id = fmt::format("{}/{}", command_id.empty() ? causation : command_id, i);
+    e.event_id = EventIdFor(command_id.empty() ? causation : command_id, i);
     e.partition_key = merchant_id;
     if (drafts[i].merchant_stream) {
       LEDGER_ASSIGN_OR_RETURN(const MerchantState* m, projector_.Merchant(merchant_id));

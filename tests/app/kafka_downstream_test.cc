@@ -59,7 +59,7 @@ TEST_CASE("The indicators topic holds every merchant's latest public indicators"
       std::string(std::getenv("LEDGER_TEST_LOG") ? std::getenv("LEDGER_TEST_LOG") : "") !=
           "kafka") {
     WARN(
-        "skipped: runs with LEDGER_TEST_LOG=kafka and LEDGER_KAFKA_BOOTSTRAP (scripts/test.sh sets "
+        "SKIPPED: runs with LEDGER_TEST_LOG=kafka and LEDGER_KAFKA_BOOTSTRAP (scripts/test.sh sets "
         "both)");
     return;
   }

@@ -85,3 +85,13 @@ TEST_CASE("a consumer's acceptance closes the case by agreement and counts it re
   CHECK(m.open_cases == 0);
   CHECK(m.resolved == 1);
 }
+
+TEST_CASE("an event id names its command and its place among the command's events",
+          "[engine][ids]") {
+  CHECK(EventIdFor("consumer:u-1/k7", 0) == "consumer:u-1/k7/0");
+  CHECK(EventIdFor("cfpb/0", 12) == "cfpb/0/12");
+  CHECK(OpensCommand(EventIdFor("cmd-1", 0)));
+  CHECK_FALSE(OpensCommand(EventIdFor("cmd-1", 10)));
+  CHECK_FALSE(OpensCommand(EventIdFor("cfpb/0", 1)));
+  CHECK_FALSE(OpensCommand("no-slash"));
+}

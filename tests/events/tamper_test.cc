@@ -231,7 +231,7 @@ TEST_CASE("KafkaLog: a record forged into the topic by another producer is found
           "[kafka][tamper]") {
   const char* bootstrap = std::getenv("LEDGER_KAFKA_BOOTSTRAP");
   if (bootstrap == nullptr) {
-    WARN("skipped: needs LEDGER_KAFKA_BOOTSTRAP (scripts/test.sh sets it)");
+    WARN("SKIPPED: needs LEDGER_KAFKA_BOOTSTRAP (scripts/test.sh sets it)");
     return;
   }
   const std::string topic = fmt::format("tamper.{}.{}", ::getpid(), std::rand() % 100000);
