@@ -1,5 +1,7 @@
 #include "events/open_log.h"
 
+#include "common/data_dir.h"
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -39,19 +41,17 @@ std::string IndicatorTopicFor(const std::string& events_topic) {
 }
 
 std::string ViewsDirFor(const LogLocation& where) {
-  if (where.uri.empty() || where.uri == "embedded")
-    return (fs::path(where.data_dir) / "views").string();
+  const DataDir dir(where.data_dir);
+  if (where.uri.empty() || where.uri == "embedded") return dir.Views();
   auto k = ParseKafkaUri(where.uri);
-  const std::string topic = k.ok() ? k->topic : "invalid";
-  return (fs::path(where.data_dir) / ("kafka-" + topic) / "views").string();
+  return dir.Views(k.ok() ? k->topic : "invalid");
 }
 
 Result<std::unique_ptr<EventLog>> OpenEventLog(const LogLocation& where) {
   if (where.uri.empty() || where.uri == "embedded") {
     EmbeddedLogOptions o;
     o.partitions = where.partitions;
-    LEDGER_ASSIGN_OR_RETURN(auto log,
-                            EmbeddedLog::Open((fs::path(where.data_dir) / "log").string(), o));
+    LEDGER_ASSIGN_OR_RETURN(auto log, EmbeddedLog::Open(DataDir(where.data_dir).EmbeddedLog(), o));
     return std::unique_ptr<EventLog>(std::move(log));
   }
   LEDGER_ASSIGN_OR_RETURN(KafkaLocation k, ParseKafkaUri(where.uri));

@@ -1,5 +1,7 @@
 #include "app/cli/cli.h"
 
+#include "common/data_dir.h"
+
 #include <filesystem>
 #include <iostream>
 
@@ -85,7 +87,7 @@ Result<std::unique_ptr<EventLog>> OpenLogOnly(const Globals& g) {
 
 Result<std::unique_ptr<EventLog>> OpenExistingLog(const Globals& g) {
   if ((g.log_uri.empty() || g.log_uri == "embedded") &&
-      !std::filesystem::exists(std::filesystem::path(g.data_dir) / "log")) {
+      !std::filesystem::exists(DataDir(g.data_dir).EmbeddedLog())) {
     return Status::NotFound(fmt::format("{}: no ledger here (no log/ folder)", g.data_dir));
   }
   return OpenEventLog({g.log_uri, g.data_dir, g.partitions});

@@ -11,6 +11,7 @@
 #include "app/cli/cli.h"
 #include "app/import/cfpb_csv.h"
 #include "app/import/cfpb_import.h"
+#include "common/data_dir.h"
 
 namespace ledger::cli {
 namespace {
@@ -18,8 +19,7 @@ namespace {
 // `import cfpb`: a ManualClock the importer sets to each row's date. A new
 // data directory gets the cfpb policy unless --policy says otherwise.
 int RunImportCfpb(Globals g, const std::vector<std::string>& files, const std::string& as_of) {
-  if (g.policy.empty() &&
-      !std::filesystem::exists(std::filesystem::path(g.data_dir) / "policy.json")) {
+  if (g.policy.empty() && !std::filesystem::exists(DataDir(g.data_dir).Policy())) {
     g.policy = "cfpb";
   }
   CfpbImportOptions options;

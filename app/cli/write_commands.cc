@@ -11,6 +11,7 @@
 
 #include "app/cli/cli.h"
 #include "app/ledger/key_store.h"
+#include "common/data_dir.h"
 
 namespace ledger::cli {
 namespace {
@@ -92,7 +93,7 @@ int RunErase(const Globals& g, const std::string& consumer_id) {
         "a {} may not erase a consumer's personal data", RoleName(actor.value().first))));
   }
   if (consumer_id.empty()) return Fail(Status::InvalidArgument("erase: the consumer id is empty"));
-  auto keys = KeyStore::Open(KeysDirFor(g.data_dir));
+  auto keys = KeyStore::Open(DataDir(g.data_dir).Keys());
   if (!keys.ok()) return Fail(keys.status());
   auto r = keys.value()->Erase(consumer_id);
   if (!r.ok()) return Fail(r.status());

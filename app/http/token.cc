@@ -1,5 +1,6 @@
 #include "app/http/token.h"
 
+#include "common/data_dir.h"
 #include "common/files.h"
 
 #include <fcntl.h>
@@ -102,7 +103,7 @@ Result<TimeMs> ParseDuration(std::string_view text) {
 }
 
 std::string TokenSigner::KeyPathFor(const std::string& data_dir) {
-  return (std::filesystem::path(data_dir) / "http-token.key").string();
+  return DataDir(data_dir).TokenKey();
 }
 
 Result<TokenSigner> TokenSigner::OpenOrCreate(const std::string& path) {

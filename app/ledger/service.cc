@@ -1,5 +1,7 @@
 #include "app/ledger/service.h"
 
+#include "common/data_dir.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -32,7 +34,7 @@ namespace {
 // The policy a ledger runs under is kept beside its data, so reopening it
 // without naming one keeps the rules it was created with.
 Result<Policy> ResolvePolicy(const LedgerOptions& o) {
-  const fs::path stored = fs::path(o.data_dir) / "policy.json";
+  const fs::path stored = DataDir(o.data_dir).Policy();
   if (o.policy.empty() && fs::exists(stored)) return LoadPolicy(stored.string());
   const std::string name = o.policy.empty() ? "enamad" : o.policy;
   LEDGER_ASSIGN_OR_RETURN(Policy p, LoadPolicy(name));
@@ -79,15 +81,11 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const LedgerOptions& options, const
     LEDGER_ASSIGN_OR_RETURN(
         sink, KafkaIndicatorSink::Open(k.bootstrap, IndicatorTopicFor(k.topic), log->partitions()));
   }
-  LEDGER_ASSIGN_OR_RETURN(auto keys, KeyStore::Open(KeysDirFor(options.data_dir)));
+  LEDGER_ASSIGN_OR_RETURN(auto keys, KeyStore::Open(DataDir(options.data_dir).Keys()));
   LEDGER_ASSIGN_OR_RETURN(auto ledger, Open(std::move(log), ViewsDirFor(where), std::move(policy),
                                             clock, std::move(sink)));
   ledger->SetKeyStore(std::move(keys));
   return ledger;
-}
-
-std::string KeysDirFor(const std::string& data_dir) {
-  return (fs::path(data_dir) / "keys").string();
 }
 
 void Ledger::SetKeyStore(std::unique_ptr<KeyStore> keys) {

@@ -170,7 +170,4 @@ class Ledger {
   Status publish_status_;
 };
 
-// Where a ledger in `data_dir` keeps consumers' keys, on any log.
-std::string KeysDirFor(const std::string& data_dir);
-
 }  // namespace ledger
