@@ -1,6 +1,7 @@
 #include "app/cli/cli.h"
 
 #include "common/data_dir.h"
+#include "engine/access.h"
 
 #include <filesystem>
 #include <iostream>
@@ -50,7 +51,8 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const Globals& g, const Clock& clock)
 }
 
 const ConsumerKeys* OperatorKeys(const Globals& g, const Ledger& ledger) {
-  return g.actor.rfind("operator:", 0) == 0 ? ledger.keys() : nullptr;
+  auto actor = ParseActor(g.actor);
+  return actor.ok() && MaySeePersonalData(actor->first) ? ledger.keys() : nullptr;
 }
 
 Result<std::pair<fb::Role, std::string>> ParseActor(const std::string& text) {

@@ -17,6 +17,7 @@
 #include "app/http/metrics.h"
 #include "app/http/rate_limit.h"
 #include "app/http/server.h"
+#include "engine/access.h"
 
 namespace ledger::http {
 
@@ -90,10 +91,11 @@ void SendError(Call& call, int status, const std::string& code, const std::strin
 void SendStatus(Call& call, const Status& status);
 int HttpStatusOf(Code code);
 
-// Access to one case: the operator, or a party to it (engine/decide.h
-// IsPartyTo). Sends 404 or 403 and returns null when refused.
+// Access to one case (engine/access.h MayReadCase). Sends 404 or 403 and
+// returns null when refused.
 std::unique_ptr<CaseState> CaseFor(Api& api, Call& call, const std::string& case_id);
-// Only these roles: sends 403 naming the route and returns false otherwise.
-bool RequireRole(Call& call, std::initializer_list<fb::Role> roles, const char* what);
+// Only the roles that may read `what` (engine/access.h): sends 403 naming
+// the route and returns false otherwise.
+bool RequireRole(Call& call, Overview what);
 
 }  // namespace ledger::http

@@ -37,7 +37,7 @@ nlohmann::json CaseView(const CaseState& c) {
 
 // Consumers' names and phones are for the operator's eyes only.
 const ConsumerKeys* KeysFor(const Api& api, const Call& call) {
-  return call.who->role == fb::Role::operator_ ? api.ledger.keys() : nullptr;
+  return MaySeePersonalData(call.who->role) ? api.ledger.keys() : nullptr;
 }
 
 void GetCase(Api& api, Call& call) {
@@ -68,7 +68,7 @@ void GetHistory(Api& api, Call& call) {
 }
 
 void GetRankings(Api& api, Call& call) {
-  if (!RequireRole(call, {fb::Role::operator_, fb::Role::authority}, "rankings")) return;
+  if (!RequireRole(call, Overview::kRankings)) return;
   auto limit = SizeParam(call, "limit", 20, kMaxLimit);
   if (!limit.ok()) return SendStatus(call, limit.status());
   const std::string by = call.req.has_param("by") ? call.req.get_param_value("by") : "unanswered";
@@ -78,7 +78,7 @@ void GetRankings(Api& api, Call& call) {
 }
 
 void GetAnalytics(Api& api, Call& call) {
-  if (!RequireRole(call, {fb::Role::operator_, fb::Role::authority}, "analytics")) return;
+  if (!RequireRole(call, Overview::kAnalytics)) return;
   std::vector<std::string> by;
   const std::string dims = call.req.has_param("by") ? call.req.get_param_value("by") : "month";
   for (size_t start = 0; start <= dims.size();) {
@@ -104,7 +104,7 @@ void GetAnalytics(Api& api, Call& call) {
 }
 
 void GetMetrics(Api& api, Call& call) {
-  if (!RequireRole(call, {fb::Role::operator_}, "metrics")) return;
+  if (!RequireRole(call, Overview::kMetrics)) return;
   std::string g;
   g += "# HELP ledger_projection_lag_records Records in the log the views have not applied, per "
        "partition.\n";

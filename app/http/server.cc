@@ -94,8 +94,7 @@ std::unique_ptr<CaseState> CaseFor(Api& api, Call& call, const std::string& case
     SendStatus(call, c.status());
     return nullptr;
   }
-  if (call.who->role != fb::Role::operator_ &&
-      !IsPartyTo(call.who->role, call.who->id, *c.value())) {
+  if (!MayReadCase(call.who->role, call.who->id, *c.value())) {
     SendError(call, 403, "permission_denied",
               fmt::format("{} {} is not a party to case {}", RoleName(call.who->role), call.who->id,
                           case_id));
@@ -104,7 +103,11 @@ std::unique_ptr<CaseState> CaseFor(Api& api, Call& call, const std::string& case
   return std::move(c).value();
 }
 
-bool RequireRole(Call& call, std::initializer_list<fb::Role> roles, const char* what) {
+bool RequireRole(Call& call, Overview overview) {
+  const auto& roles = RolesThatMayRead(overview);
+  const char* what = overview == Overview::kRankings    ? "rankings"
+                     : overview == Overview::kAnalytics ? "analytics"
+                                                        : "metrics";
   for (auto r : roles) {
     if (r == call.who->role) return true;
   }

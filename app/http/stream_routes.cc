@@ -70,13 +70,13 @@ struct Stream {
 };
 
 bool Visible(Api& api, const Principal& who, const fb::Event& e) {
-  if (who.role == fb::Role::operator_) return true;
-  if (who.role == fb::Role::merchant)
-    return e.partition_key() && e.partition_key()->string_view() == who.id;
+  if (who.role == fb::Role::operator_ || who.role == fb::Role::merchant) {
+    return MayReadEvent(who.role, who.id, e, nullptr);
+  }
   const std::string case_id(CaseIdOf(e));
-  if (case_id.empty()) return false;
+  if (case_id.empty()) return MayReadEvent(who.role, who.id, e, nullptr);
   auto c = api.ledger.GetCase(case_id);
-  return c.ok() && IsPartyTo(who.role, who.id, *c.value());
+  return MayReadEvent(who.role, who.id, e, c.ok() ? c.value().get() : nullptr);
 }
 
 // Writes what is new; false when the client is gone or the log failed.
