@@ -163,22 +163,29 @@ TEST_CASE("Open cases are counted by state and authority", "[replay][query]") {
   CHECK(OpenCases(f.ledger().views(), "awaiting_consumer", "", false, 10).value().empty());
 }
 
-TEST_CASE("Rebuild swaps in fresh views equal to the live ones", "[replay][rebuild]") {
-  const auto dir = TempDir("rebuild");
+namespace {
+
+// A month of the workload generator's activity in a new ledger in `dir`;
+// returns its views' digest (the ledger is closed on return).
+Hash32 WriteMonthOfWorkload(const std::string& dir, uint32_t merchants, uint32_t per_month) {
   ManualClock clock(ParseTime(kStart).value());
-  Hash32 live;
   LedgerOptions o;
   o.data_dir = dir;
-  {
-    auto l = Ledger::Open(o, clock).value();
-    WorkloadOptions w;
-    w.merchants = 10;
-    w.complaints_per_month = 60;
-    w.months = 1;
-    w.start = "2026-03-01";
-    REQUIRE(RunWorkload(*l, clock, w, {}).ok());
-    live = l->views().Digest().value();
-  }
+  auto l = Ledger::Open(o, clock).value();
+  WorkloadOptions w;
+  w.merchants = merchants;
+  w.complaints_per_month = per_month;
+  w.months = 1;
+  w.start = "2026-03-01";
+  REQUIRE(RunWorkload(*l, clock, w, {}).ok());
+  return l->views().Digest().value();
+}
+
+}  // namespace
+
+TEST_CASE("Rebuild swaps in fresh views equal to the live ones", "[replay][rebuild]") {
+  const auto dir = TempDir("rebuild");
+  const Hash32 live = WriteMonthOfWorkload(dir, 10, 60);
   auto log = EmbeddedLog::Open(dir + "/log").value();
   uint64_t calls = 0;
   auto r = Rebuild(*log, dir + "/views", [&](uint64_t, uint64_t) { ++calls; });
@@ -193,20 +200,10 @@ TEST_CASE("Rebuild swaps in fresh views equal to the live ones", "[replay][rebui
 TEST_CASE("Views of another layout are refused, and a rebuild makes them readable",
           "[replay][rebuild]") {
   const auto dir = TempDir("layout");
+  const Hash32 live = WriteMonthOfWorkload(dir, 4, 20);
   ManualClock clock(ParseTime(kStart).value());
-  Hash32 live;
   LedgerOptions o;
   o.data_dir = dir;
-  {
-    auto l = Ledger::Open(o, clock).value();
-    WorkloadOptions w;
-    w.merchants = 4;
-    w.complaints_per_month = 20;
-    w.months = 1;
-    w.start = "2026-03-01";
-    REQUIRE(RunWorkload(*l, clock, w, {}).ok());
-    live = l->views().Digest().value();
-  }
   for (const std::optional<std::string>& written :
        {std::optional<std::string>(), std::optional<std::string>("3")}) {
     INFO("views_format " << written.value_or("absent"));
